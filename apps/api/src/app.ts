@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type DatabaseHandle, openDatabase } from '@cardbridge/db';
+import { ensureBootstrapKey } from './bootstrap.js';
+import type { AppDeps } from './context.js';
+import type { Env } from './env.js';
+import { createRequestListener } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningApp {
+  url: string;
+  server: Server;
+  deps: AppDeps;
+  database: DatabaseHandle;
+  bootstrapKeyFile: string;
+  close(): Promise<void>;
+}
+
+/** Embedded PGlite in the data dir unless DATABASE_URL names a real PostgreSQL server. */
+export async function openConfiguredDatabase(env: Env): Promise<DatabaseHandle> {
+  if (env.DATABASE_URL) return openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
+  const dataDir = path.join(env.CARDBRIDGE_DATA_DIR, 'pgdata');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return openDatabase({ kind: 'pglite', dataDir });
+}
+
+/** The composition root: database, migrations, bootstrap key, HTTP server. */
+export async function startApp(opts: {
+  env: Env;
+  logger?: Logger;
+  database?: DatabaseHandle;
+  clock?: () => Date;
+}): Promise<RunningApp> {
+  const { env } = opts;
+  const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const database = opts.database ?? (await openConfiguredDatabase(env));
+  await database.migrate();
+  const { keyFile } = await ensureBootstrapKey(database.db, env.CARDBRIDGE_DATA_DIR);
+  const deps: AppDeps = {
+    db: database.db,
+    logger,
+    clock: opts.clock ?? (() => new Date()),
+    isProduction: env.NODE_ENV === 'production',
+    ping: () => database.ping(),
+  };
+  const server = createServer(createRequestListener(deps));
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${env.HOST}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      });
+      await database.close();
+    })();
+    return closing;
+  };
+  return { url, server, deps, database, bootstrapKeyFile: keyFile, close };
+}

@@ -1,0 +1,38 @@
+import type { Scope } from '@cardbridge/core';
+
+/**
+ * The one table of which scope each procedure needs. The auth middleware reads it (a
+ * procedure missing from it is refused: fail closed) and a test runs a matrix over it.
+ */
+export const procedureScopes = {
+  'tenants.create': 'platform',
+  'apiKeys.create': 'admin',
+  'apiKeys.list': 'admin',
+  'apiKeys.revoke': 'admin',
+  'customers.create': 'write',
+  'customers.update': 'write',
+  'customers.get': 'read',
+  'customers.list': 'read',
+  'paymentMethods.get': 'read',
+  'paymentMethods.list': 'read',
+  'paymentMethods.setDefault': 'write',
+  'paymentMethods.delete': 'write',
+} as const satisfies Record<string, Scope>;
+
+export type ProcedurePath = keyof typeof procedureScopes;
+
+/** Wider scopes that include a narrower one. Card intake, export and platform are never implied. */
+const impliedBy: Partial<Record<Scope, Scope[]>> = {
+  read: ['write', 'admin'],
+  write: ['admin'],
+  imports: ['admin'],
+};
+
+export function grants(keyScopes: readonly string[], required: Scope): boolean {
+  if (keyScopes.includes(required)) return true;
+  return (impliedBy[required] ?? []).some((s) => keyScopes.includes(s));
+}
+
+export function requiredScope(path: string): Scope | undefined {
+  return (procedureScopes as Record<string, Scope>)[path];
+}

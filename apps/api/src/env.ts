@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
+export const defaultDataDir = fileURLToPath(new URL('../../../.cardbridge', import.meta.url));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** A real PostgreSQL server; when unset the embedded PGlite database in the data dir is used. */
+  DATABASE_URL: z.url().optional(),
+  CARDBRIDGE_DATA_DIR: z.string().min(1).default(defaultDataDir),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Config is parsed once, here; a bad variable stops start-up with its name. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return parsed.data;
+}

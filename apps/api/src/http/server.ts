@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { type AppDeps, createContextFactory } from '../context.js';
+import { appRouter } from '../routers/index.js';
+
+const maxBodyBytes = 1_000_000;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** One request listener: health probes, tRPC under /trpc, a JSON 404 for the rest. */
+export function createRequestListener(deps: AppDeps) {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext: createContextFactory(deps),
+    basePath: '/trpc/',
+    maxBodySize: maxBodyBytes,
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'internal error');
+    },
+  });
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.on('finish', () => {
+      deps.logger.info(
+        { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') {
+      void deps
+        .ping()
+        .then(() => sendJson(res, 200, { status: 'ready' }))
+        .catch(() => sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' }));
+      return;
+    }
+    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    sendJson(res, 404, { error: { message: `No route for ${req.method} ${url.pathname}` } });
+  };
+}

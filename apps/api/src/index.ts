@@ -1,0 +1,11 @@
+export type { AppRouter } from './routers/index.js';
+export { appRouter } from './routers/index.js';
+export type { AppDeps, Context, Principal } from './context.js';
+export { createInternalContext } from './context.js';
+export { createCallerFactory } from './trpc.js';
+export { startApp, openConfiguredDatabase, type RunningApp } from './app.js';
+export { parseEnv, defaultDataDir, type Env } from './env.js';
+export { serve } from './main.js';
+export { bootstrapKeyFileName } from './bootstrap.js';
+export { procedureScopes } from './auth/procedure-scopes.js';
+export { createLogger } from './logger.js';

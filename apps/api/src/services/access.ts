@@ -1,0 +1,66 @@
+import { type ApiKeyDto, notFound, type Scope, scopes, type TenantDto } from '@cardbridge/core';
+import {
+  type ApiKeyRow,
+  type Db,
+  insertApiKey,
+  insertTenant,
+  listApiKeys as listApiKeyRows,
+  revokeApiKey as revokeApiKeyRow,
+  type TenantRow,
+} from '@cardbridge/db';
+import { generateApiKey } from '../auth/api-key-secret.js';
+import type { AppDeps, Principal } from '../context.js';
+
+export const toTenantDto = (r: TenantRow): TenantDto => ({
+  id: r.id,
+  name: r.name,
+  createdDate: r.createdAt.toISOString(),
+});
+
+export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({
+  id: r.id,
+  keyId: `cbk_${r.keyId}`,
+  name: r.name,
+  scopes: r.scopes as Scope[],
+  createdDate: r.createdAt.toISOString(),
+  revokedDate: r.revokedAt?.toISOString() ?? null,
+  lastUsedDate: r.lastUsedAt?.toISOString() ?? null,
+});
+
+/** Every scope a tenant's own first key gets (all but `platform`). */
+export const tenantAdminScopes: Scope[] = scopes.filter((s) => s !== 'platform');
+
+export async function issueApiKey(db: Db, tenantId: number, name: string, keyScopes: Scope[]) {
+  const generated = generateApiKey();
+  const row = await insertApiKey(db, tenantId, {
+    keyId: generated.keyId,
+    secretHash: generated.secretHash,
+    name,
+    scopes: keyScopes,
+  });
+  return { apiKey: toApiKeyDto(row), secret: generated.key };
+}
+
+/** A new tenant and its first admin key, in one transaction: never a tenant nobody can reach. */
+export async function createTenant(deps: AppDeps, _actor: Principal, input: { name: string }) {
+  return deps.db.transaction(async (tx) => {
+    const tenant = await insertTenant(tx, { name: input.name });
+    const adminKey = await issueApiKey(tx, tenant.id, `${input.name} admin`, tenantAdminScopes);
+    return { tenant: toTenantDto(tenant), adminKey };
+  });
+}
+
+export async function createApiKey(deps: AppDeps, actor: Principal, input: { name: string; scopes: Scope[] }) {
+  return issueApiKey(deps.db, actor.tenantId, input.name, input.scopes);
+}
+
+export async function listApiKeys(deps: AppDeps, actor: Principal, input: { includeRevoked: boolean }) {
+  const rows = await listApiKeyRows(deps.db, actor.tenantId, input);
+  return rows.map(toApiKeyDto);
+}
+
+export async function revokeApiKey(deps: AppDeps, actor: Principal, input: { id: number }) {
+  const row = await revokeApiKeyRow(deps.db, actor.tenantId, input.id);
+  if (!row) throw notFound.apiKey(String(input.id));
+  return toApiKeyDto(row);
+}

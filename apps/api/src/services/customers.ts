@@ -1,0 +1,74 @@
+import {
+  type CreateCustomerInput,
+  type CustomerDto,
+  DomainError,
+  notFound,
+  type Page,
+  type PageRequest,
+  toCustomerDto,
+  type UpdateCustomerInput,
+} from '@cardbridge/core';
+import {
+  type Db,
+  getCustomer as getCustomerRow,
+  insertCustomer,
+  isUniqueViolation,
+  listCustomers as listCustomerRows,
+  updateCustomer as updateCustomerRow,
+} from '@cardbridge/db';
+import type { AppDeps, Principal } from '../context.js';
+
+function referenceTaken(reference: string | null | undefined) {
+  return new DomainError('CONFLICT', `A customer with reference '${reference}' already exists.`, {
+    issues: [{ path: 'reference', message: 'already used by another customer' }],
+  });
+}
+
+/** Loads a customer of the caller's tenant or throws the seed's 404. */
+export async function requireCustomer(db: Db, tenantId: number, id: number) {
+  const row = await getCustomerRow(db, tenantId, id);
+  if (!row) throw notFound.customer(id);
+  return row;
+}
+
+export async function createCustomer(
+  deps: AppDeps,
+  actor: Principal,
+  input: CreateCustomerInput,
+): Promise<CustomerDto> {
+  try {
+    return toCustomerDto(await insertCustomer(deps.db, actor.tenantId, input));
+  } catch (err) {
+    if (isUniqueViolation(err, 'customers_tenant_reference_key')) throw referenceTaken(input.reference);
+    throw err;
+  }
+}
+
+export async function getCustomer(deps: AppDeps, actor: Principal, input: { id: number }): Promise<CustomerDto> {
+  return toCustomerDto(await requireCustomer(deps.db, actor.tenantId, input.id));
+}
+
+export async function updateCustomer(
+  deps: AppDeps,
+  actor: Principal,
+  input: UpdateCustomerInput,
+): Promise<CustomerDto> {
+  const { id, ...fields } = input;
+  try {
+    const row = await updateCustomerRow(deps.db, actor.tenantId, id, fields);
+    if (!row) throw notFound.customer(id);
+    return toCustomerDto(row);
+  } catch (err) {
+    if (isUniqueViolation(err, 'customers_tenant_reference_key')) throw referenceTaken(fields.reference);
+    throw err;
+  }
+}
+
+export async function listCustomers(
+  deps: AppDeps,
+  actor: Principal,
+  input: PageRequest,
+): Promise<Page<CustomerDto>> {
+  const page = await listCustomerRows(deps.db, actor.tenantId, input);
+  return { data: page.data.map(toCustomerDto), hasMore: page.hasMore };
+}

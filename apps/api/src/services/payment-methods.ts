@@ -1,0 +1,135 @@
+import {
+  DomainError,
+  type ListPaymentMethodsInput,
+  notFound,
+  type Page,
+  type PaymentMethodDto,
+  toPaymentMethodDto,
+} from '@cardbridge/core';
+import {
+  type CustomerRow,
+  clearDefaultPaymentMethod,
+  type Db,
+  findDefaultPaymentMethod,
+  findNewestActivePaymentMethod,
+  findSuccessorPaymentMethod,
+  getPaymentMethod as getPaymentMethodRow,
+  insertPaymentMethod,
+  listActivePaymentMethods,
+  lockCustomer,
+  type NewPaymentMethod,
+  type PaymentMethodRow,
+  updatePaymentMethod,
+} from '@cardbridge/db';
+import type { AppDeps, Principal } from '../context.js';
+import { requireCustomer } from './customers.js';
+
+/**
+ * Runs `fn` in a transaction holding the customer's row lock. Every change to a customer's
+ * cards goes through here, so concurrent set-default/delete/add calls serialise per customer
+ * and the default-card rules hold (the partial unique index is the backstop).
+ */
+export async function withCustomerLock<T>(
+  db: Db,
+  tenantId: number,
+  customerId: number,
+  fn: (tx: Db, customer: CustomerRow) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const customer = await lockCustomer(tx, tenantId, customerId);
+    if (!customer) throw notFound.customer(customerId);
+    return fn(tx, customer);
+  });
+}
+
+async function requirePaymentMethod(db: Db, tenantId: number, id: number): Promise<PaymentMethodRow> {
+  const row = await getPaymentMethodRow(db, tenantId, id);
+  if (!row) throw notFound.paymentMethod(id);
+  return row;
+}
+
+/** An active card, or the seed's error for a deleted one and a clear one for a replaced one. */
+export async function requireEditablePaymentMethod(db: Db, tenantId: number, id: number) {
+  const row = await requirePaymentMethod(db, tenantId, id);
+  if (row.status === 'deleted') {
+    throw new DomainError('PAYMENT_METHOD_DELETED', `Cannot edit payment method ${id} because it has been deleted.`);
+  }
+  if (row.status === 'replaced') {
+    const successor = await findSuccessorPaymentMethod(db, tenantId, id);
+    throw new DomainError(
+      'PAYMENT_METHOD_REPLACED',
+      successor
+        ? `Cannot edit payment method ${id} because it has been replaced by payment method ${successor.id}.`
+        : `Cannot edit payment method ${id} because it has been replaced.`,
+      { replacedBy: successor?.id ?? null },
+    );
+  }
+  return row;
+}
+
+/**
+ * Adds a card under the customer's lock with Stripe's rule: if the customer has no default
+ * card, the new card becomes the default; otherwise the default changes only when asked.
+ */
+export async function addPaymentMethod(
+  db: Db,
+  tenantId: number,
+  values: NewPaymentMethod,
+): Promise<PaymentMethodRow> {
+  return withCustomerLock(db, tenantId, values.customerId, async (tx) => {
+    const current = await findDefaultPaymentMethod(tx, tenantId, values.customerId);
+    if (current && values.isDefault) await clearDefaultPaymentMethod(tx, tenantId, values.customerId);
+    return insertPaymentMethod(tx, tenantId, { ...values, isDefault: !current || Boolean(values.isDefault) });
+  });
+}
+
+export async function getPaymentMethod(
+  deps: AppDeps,
+  actor: Principal,
+  input: { id: number },
+): Promise<PaymentMethodDto> {
+  return toPaymentMethodDto(await requirePaymentMethod(deps.db, actor.tenantId, input.id));
+}
+
+export async function listPaymentMethods(
+  deps: AppDeps,
+  actor: Principal,
+  input: ListPaymentMethodsInput,
+): Promise<Page<PaymentMethodDto>> {
+  await requireCustomer(deps.db, actor.tenantId, input.customerId);
+  const page = await listActivePaymentMethods(deps.db, actor.tenantId, input);
+  return { data: page.data.map(toPaymentMethodDto), hasMore: page.hasMore };
+}
+
+export async function setDefaultPaymentMethod(
+  deps: AppDeps,
+  actor: Principal,
+  input: { id: number },
+): Promise<PaymentMethodDto> {
+  const { customerId } = await requirePaymentMethod(deps.db, actor.tenantId, input.id);
+  return withCustomerLock(deps.db, actor.tenantId, customerId, async (tx) => {
+    const row = await requireEditablePaymentMethod(tx, actor.tenantId, input.id);
+    if (row.isDefault) return toPaymentMethodDto(row);
+    await clearDefaultPaymentMethod(tx, actor.tenantId, customerId);
+    const updated = await updatePaymentMethod(tx, actor.tenantId, row.id, { isDefault: true });
+    return toPaymentMethodDto(updated!);
+  });
+}
+
+/**
+ * Deletes with Stripe's default rules: deleting the default makes the most recently added
+ * remaining card the default; deleting the last card leaves none.
+ */
+export async function deletePaymentMethod(deps: AppDeps, actor: Principal, input: { id: number }) {
+  const { customerId } = await requirePaymentMethod(deps.db, actor.tenantId, input.id);
+  return withCustomerLock(deps.db, actor.tenantId, customerId, async (tx) => {
+    const row = await requireEditablePaymentMethod(tx, actor.tenantId, input.id);
+    await updatePaymentMethod(tx, actor.tenantId, row.id, { status: 'deleted', isDefault: false });
+    let newDefault = row.isDefault ? undefined : await findDefaultPaymentMethod(tx, actor.tenantId, customerId);
+    if (row.isDefault) {
+      newDefault = await findNewestActivePaymentMethod(tx, actor.tenantId, customerId, row.id);
+      if (newDefault) await updatePaymentMethod(tx, actor.tenantId, newDefault.id, { isDefault: true });
+    }
+    return { id: row.id, deleted: true as const, newDefaultPaymentMethodId: newDefault?.id ?? null };
+  });
+}

@@ -1,0 +1,132 @@
+import { DomainError, type DomainErrorCode, errorCodeTable, type FieldIssue } from '@cardbridge/core';
+import { insertAuditEvent } from '@cardbridge/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { authenticate } from './auth/authenticate.js';
+import { grants, requiredScope } from './auth/procedure-scopes.js';
+import type { Context, Principal } from './context.js';
+
+interface IssueLike {
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+}
+
+function hasIssues(cause: unknown): cause is { issues: IssueLike[] } {
+  return typeof cause === 'object' && cause !== null && Array.isArray((cause as { issues?: unknown }).issues);
+}
+
+function toFieldIssues(issues: IssueLike[]): FieldIssue[] {
+  return issues.map((i) => ({
+    path: (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(input)',
+    message: i.message,
+  }));
+}
+
+const trpcCodeToDomain: Partial<Record<TRPCError['code'], DomainErrorCode>> = {
+  BAD_REQUEST: 'VALIDATION_FAILED',
+  PARSE_ERROR: 'VALIDATION_FAILED',
+  UNAUTHORIZED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'VALIDATION_FAILED',
+  METHOD_NOT_SUPPORTED: 'VALIDATION_FAILED',
+  UNSUPPORTED_MEDIA_TYPE: 'VALIDATION_FAILED',
+};
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error, ctx }) {
+    const cause = error.cause;
+    const domain = cause instanceof DomainError ? cause : undefined;
+    const issues = domain?.details.issues ?? (hasIssues(cause) ? toFieldIssues(cause.issues) : undefined);
+    const domainCode: DomainErrorCode =
+      domain?.code ?? (issues ? 'VALIDATION_FAILED' : (trpcCodeToDomain[error.code] ?? 'INTERNAL'));
+    const hideInternals = ctx?.deps.isProduction ?? process.env.NODE_ENV === 'production';
+    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !domain;
+    let message = shape.message;
+    if (issues && !domain) message = `Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+    if (internal && hideInternals) message = 'Internal server error';
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        domainCode,
+        ...(issues ? { issues } : {}),
+        ...(domain?.details.gateway ? { gateway: domain.details.gateway } : {}),
+        ...(hideInternals || !shape.data.stack ? {} : { stack: shape.data.stack }),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** DomainError → TRPCError through the one code table; everything else stays internal. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: errorCodeTable[cause.code].trpc, message: cause.message, cause });
+  }
+  return result;
+});
+
+const unauthenticated = () =>
+  new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or missing API key.' });
+
+/** Auth from the key, then the scope the procedure table asks for (fail closed). */
+const authorized = t.middleware(async ({ ctx, path, next }) => {
+  const principal = await authenticate(ctx.deps, ctx.authorization, ctx.origin);
+  if (!principal) throw unauthenticated();
+  const scope = requiredScope(path);
+  if (!scope || !grants(principal.scopes, scope)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: scope ? `This API key lacks the '${scope}' scope.` : 'Procedure not permitted.',
+    });
+  }
+  return next({ ctx: { ...ctx, principal } });
+});
+
+function targetOf(input: unknown, output: unknown): string | null {
+  const pick = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return undefined;
+    const o = v as Record<string, unknown>;
+    return o.id ?? pick(o.tenant) ?? pick(o.apiKey);
+  };
+  const id = pick(input) ?? pick(output);
+  return id === undefined ? null : String(id);
+}
+
+/** Every mutation leaves one audit row: who, what, target, outcome, origin. Never card data. */
+const audited = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  const result = await next();
+  if (type !== 'mutation') return result;
+  const principal = (ctx as Context & { principal?: Principal }).principal;
+  if (!principal) return result;
+  const rawInput = await getRawInput().catch(() => undefined);
+  const errorCause = result.ok ? undefined : result.error.cause;
+  await insertAuditEvent(ctx.deps.db, {
+    tenantId: principal.tenantId,
+    actorKeyId: principal.keyId,
+    action: path,
+    targetType: path.split('.')[0] ?? null,
+    targetId: targetOf(rawInput, result.ok ? result.data : undefined),
+    outcome: result.ok ? 'success' : 'failure',
+    origin: ctx.origin,
+    details: result.ok
+      ? { requestId: ctx.requestId }
+      : {
+          requestId: ctx.requestId,
+          errorCode: errorCause instanceof DomainError ? errorCause.code : result.error.code,
+        },
+  }).catch((err: unknown) => ctx.deps.logger.error({ err, path }, 'audit write failed'));
+  return result;
+});
+
+const base = t.procedure.use(domainErrors);
+/** Every API procedure: authenticated, scope-checked, audited. */
+export const protectedProcedure = base.use(authorized).use(audited);

@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import { scopes } from '@cardbridge/core';
+import { type DatabaseHandle, insertTenant } from '@cardbridge/db';
+import { createTestDatabase } from '@cardbridge/db/testing';
+import type { Scope } from '@cardbridge/core';
+import { createInternalContext } from '../src/context.js';
+import type { AppDeps } from '../src/context.js';
+import { createLogger } from '../src/logger.js';
+import { appRouter } from '../src/routers/index.js';
+import { issueApiKey } from '../src/services/access.js';
+import { addPaymentMethod } from '../src/services/payment-methods.js';
+import { createCallerFactory } from '../src/trpc.js';
+
+const createCaller = createCallerFactory(appRouter);
+
+/** Everything the suite logged, so tests can scan it for card data. */
+export const capturedLogs: string[] = [];
+const logSink = new Writable({
+  write(chunk, _enc, cb) {
+    capturedLogs.push(String(chunk));
+    cb();
+  },
+});
+
+export interface TestApp {
+  deps: AppDeps;
+  database: DatabaseHandle;
+  /** A new tenant with a key holding `keyScopes` (all tenant scopes by default). */
+  tenant(keyScopes?: Scope[]): Promise<TestTenant>;
+  callerFor(key: string | undefined): ReturnType<typeof createCaller>;
+  close(): Promise<void>;
+}
+
+export interface TestTenant {
+  tenantId: number;
+  key: string;
+  caller: ReturnType<typeof createCaller>;
+  /** Seeds a card through the repository, with the default-card rule applied. */
+  addCard(customerId: number, overrides?: { last4?: string; isDefault?: boolean }): Promise<{ id: number }>;
+}
+
+let tenantCounter = 0;
+
+export async function createTestApp(opts: { isProduction?: boolean; clock?: () => Date } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const deps: AppDeps = {
+    db: database.db,
+    logger: createLogger({ level: 'debug', destination: logSink }),
+    clock: opts.clock ?? (() => new Date()),
+    isProduction: opts.isProduction ?? false,
+    ping: () => database.ping(),
+  };
+  const callerFor = (key: string | undefined) =>
+    createCaller(createInternalContext(deps, key === undefined ? undefined : `Bearer ${key}`));
+  return {
+    deps,
+    database,
+    callerFor,
+    async tenant(keyScopes = scopes.filter((s) => s !== 'platform')) {
+      const t = await insertTenant(database.db, { name: `tenant-${++tenantCounter}` });
+      const { secret } = await issueApiKey(database.db, t.id, 'test', keyScopes);
+      return {
+        tenantId: t.id,
+        key: secret,
+        caller: callerFor(secret),
+        addCard: (customerId, o = {}) =>
+          addPaymentMethod(database.db, t.id, {
+            customerId,
+            cardType: 'Visa',
+            maskedCardNumber: `************${o.last4 ?? '4242'}`,
+            expirationMonth: 12,
+            expirationYear: 2031,
+            firstName: 'Test',
+            lastName: 'Card',
+            isDefault: o.isDefault ?? false,
+          }),
+      };
+    },
+    close: () => database.close(),
+  };
+}
+
+/** Runs `fn` and returns the thrown tRPC error's code, domain code and message. */
+export async function errorOf(fn: () => Promise<unknown>) {
+  try {
+    await fn();
+  } catch (e) {
+    const err = e as { code?: string; message: string; cause?: { code?: string } };
+    return { code: err.code, message: err.message, domainCode: err.cause?.code };
+  }
+  throw new Error('expected the call to fail');
+}

@@ -1,0 +1,62 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** Both drivers produce this; repositories take it (a transaction is one too). */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export type DatabaseConfig =
+  /** A real PostgreSQL server (DATABASE_URL). */
+  | { kind: 'postgres'; url: string; maxConnections?: number }
+  /** Embedded PostgreSQL: a persistent data directory, or in-memory when `dataDir` is omitted. */
+  | { kind: 'pglite'; dataDir?: string; pglite?: PGlite };
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: DatabaseConfig['kind'];
+  /** Applies the committed drizzle-kit migrations; safe to run on every start. */
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  if (config.kind === 'postgres') {
+    const client = postgres(config.url, {
+      max: config.maxConnections ?? 10,
+      onnotice: () => {},
+      connect_timeout: 10,
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
+      ping: async () => {
+        await client`select 1`;
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const pg = config.pglite ?? (config.dataDir ? new PGlite(config.dataDir) : new PGlite());
+  await pg.waitReady;
+  const pgDb = drizzlePglite(pg, { schema });
+  return {
+    db: pgDb as unknown as Db,
+    kind: 'pglite',
+    migrate: () => migratePglite(pgDb, { migrationsFolder }),
+    ping: async () => {
+      await pg.query('select 1');
+    },
+    close: () => pg.close(),
+  };
+}

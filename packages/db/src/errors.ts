@@ -1,0 +1,12 @@
+/** PostgreSQL's unique_violation, as raised by postgres.js or PGlite (possibly wrapped by drizzle). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const o = e as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown };
+    if (o.code === '23505') {
+      if (!constraint) return true;
+      const name = o.constraint_name ?? o.constraint;
+      return name === constraint || String(o.message ?? '').includes(constraint);
+    }
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { apiKeys } from '../schema.js';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export async function insertApiKey(
+  db: Db,
+  tenantId: number,
+  params: { keyId: string; secretHash: string; name: string; scopes: string[] },
+): Promise<ApiKeyRow> {
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ tenantId, ...params })
+    .returning();
+  return row!;
+}
+
+/** The one lookup that is not tenant-scoped: authentication finds the tenant from the key. */
+export async function findApiKeyByKeyId(db: Db, keyId: string): Promise<ApiKeyRow | undefined> {
+  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyId, keyId));
+  return row;
+}
+
+export async function listApiKeys(
+  db: Db,
+  tenantId: number,
+  params: { includeRevoked: boolean },
+): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), params.includeRevoked ? undefined : isNull(apiKeys.revokedAt)))
+    .orderBy(asc(apiKeys.id));
+}
+
+export async function revokeApiKey(db: Db, tenantId: number, id: number): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row;
+}
+
+export async function getApiKey(db: Db, tenantId: number, id: number): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
+  return row;
+}
+
+export async function touchApiKey(db: Db, id: number, at: Date): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
+}

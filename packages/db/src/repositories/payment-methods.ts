@@ -1,0 +1,132 @@
+import { and, desc, eq, ne } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { paymentMethods } from '../schema.js';
+import { type KeysetPage, keysetPage } from './keyset.js';
+
+export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+export type NewPaymentMethod = Omit<
+  typeof paymentMethods.$inferInsert,
+  'id' | 'tenantId' | 'createdAt' | 'modifiedAt' | 'status'
+>;
+
+const byId = (tenantId: number, id: number) =>
+  and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.id, id));
+
+export async function insertPaymentMethod(
+  db: Db,
+  tenantId: number,
+  values: NewPaymentMethod,
+): Promise<PaymentMethodRow> {
+  const [row] = await db
+    .insert(paymentMethods)
+    .values({ ...values, tenantId })
+    .returning();
+  return row!;
+}
+
+export async function getPaymentMethod(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db.select().from(paymentMethods).where(byId(tenantId, id));
+  return row;
+}
+
+export async function listActivePaymentMethods(
+  db: Db,
+  tenantId: number,
+  params: { customerId: number } & KeysetPage,
+) {
+  const where = and(
+    eq(paymentMethods.tenantId, tenantId),
+    eq(paymentMethods.customerId, params.customerId),
+    eq(paymentMethods.status, 'active'),
+  );
+  return keysetPage(paymentMethods.id, params, where, (w, orderBy, limit) =>
+    db.select().from(paymentMethods).where(w).orderBy(orderBy).limit(limit),
+  );
+}
+
+export async function findDefaultPaymentMethod(
+  db: Db,
+  tenantId: number,
+  customerId: number,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.customerId, customerId),
+        eq(paymentMethods.isDefault, true),
+      ),
+    );
+  return row;
+}
+
+/** The most recently added active card of a customer, other than `exceptId`. */
+export async function findNewestActivePaymentMethod(
+  db: Db,
+  tenantId: number,
+  customerId: number,
+  exceptId?: number,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.customerId, customerId),
+        eq(paymentMethods.status, 'active'),
+        exceptId === undefined ? undefined : ne(paymentMethods.id, exceptId),
+      ),
+    )
+    .orderBy(desc(paymentMethods.id))
+    .limit(1);
+  return row;
+}
+
+export async function clearDefaultPaymentMethod(db: Db, tenantId: number, customerId: number): Promise<void> {
+  await db
+    .update(paymentMethods)
+    .set({ isDefault: false })
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.customerId, customerId),
+        eq(paymentMethods.isDefault, true),
+      ),
+    );
+}
+
+export async function updatePaymentMethod(
+  db: Db,
+  tenantId: number,
+  id: number,
+  values: Partial<Omit<typeof paymentMethods.$inferInsert, 'id' | 'tenantId' | 'customerId'>>,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db
+    .update(paymentMethods)
+    .set({ ...values, modifiedAt: new Date() })
+    .where(byId(tenantId, id))
+    .returning();
+  return row;
+}
+
+/** The payment method that replaced `id`, if any. */
+export async function findSuccessorPaymentMethod(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.originalPaymentMethodId, id)))
+    .orderBy(desc(paymentMethods.id))
+    .limit(1);
+  return row;
+}

@@ -1,0 +1,189 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/*
+ * Every tenant-owned table carries tenant_id and a UNIQUE (tenant_id, id), so foreign keys
+ * can be composite: a row can only ever point at a row of its own tenant (OWASP API1).
+ * Ids are integers, as in the seeds.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const modifiedAt = () => timestamp('modified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const tenants = pgTable('tenants', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    /** Public lookup prefix, e.g. `cbk_3f9a…`; the secret part is only ever stored hashed. */
+    keyId: text('key_id').notNull().unique(),
+    secretHash: text('secret_hash').notNull(),
+    name: text('name').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [unique('api_keys_tenant_id_id_key').on(t.tenantId, t.id)],
+);
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    companyName: text('company_name'),
+    reference: text('reference'),
+    createdAt: createdAt(),
+    modifiedAt: modifiedAt(),
+  },
+  (t) => [
+    unique('customers_tenant_id_id_key').on(t.tenantId, t.id),
+    uniqueIndex('customers_tenant_reference_key')
+      .on(t.tenantId, t.reference)
+      .where(sql`${t.reference} is not null`),
+    index('customers_tenant_id_desc_idx').on(t.tenantId, t.id.desc()),
+  ],
+);
+
+export const gatewayAccounts = pgTable(
+  'gateway_accounts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    type: text('type', { enum: ['test', 'stripe'] }).notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: ['active', 'disabled'] })
+      .notNull()
+      .default('active'),
+    isDefault: boolean('is_default').notNull().default(false),
+    /** Envelope-encrypted gateway secret; never returned, only `secretLast4` is shown. */
+    secretCiphertext: text('secret_ciphertext'),
+    secretLast4: text('secret_last4'),
+    livemode: boolean('livemode').notNull().default(false),
+    connectedAccountId: text('connected_account_id'),
+    apiBase: text('api_base'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('gateway_accounts_tenant_id_id_key').on(t.tenantId, t.id),
+    uniqueIndex('gateway_accounts_one_default_per_tenant')
+      .on(t.tenantId)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+export const paymentMethodStatuses = ['active', 'replaced', 'deleted'] as const;
+
+export const paymentMethods = pgTable(
+  'payment_methods',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id').notNull(),
+    customerId: integer('customer_id').notNull(),
+    gatewayAccountId: integer('gateway_account_id'),
+    status: text('status', { enum: paymentMethodStatuses }).notNull().default('active'),
+    originalPaymentMethodId: integer('original_payment_method_id'),
+    externalCustomerId: text('external_customer_id'),
+    externalCardId: text('external_card_id'),
+    storedInVault: boolean('stored_in_vault').notNull().default(false),
+    fingerprint: text('fingerprint'),
+    cardType: text('card_type').notNull(),
+    maskedCardNumber: text('masked_card_number').notNull(),
+    expirationMonth: integer('expiration_month').notNull(),
+    /** Four-digit year; the DTO carries YY as the seeds do. */
+    expirationYear: integer('expiration_year').notNull(),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    address1: text('address1').notNull().default(''),
+    address2: text('address2').notNull().default(''),
+    countryId: integer('country_id'),
+    country: text('country').notNull().default(''),
+    stateId: integer('state_id'),
+    state: text('state').notNull().default(''),
+    city: text('city').notNull().default(''),
+    postalZip: text('postal_zip').notNull().default(''),
+    email: text('email'),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: createdAt(),
+    modifiedAt: modifiedAt(),
+  },
+  (t) => [
+    unique('payment_methods_tenant_id_id_key').on(t.tenantId, t.id),
+    foreignKey({
+      name: 'payment_methods_customer_fk',
+      columns: [t.tenantId, t.customerId],
+      foreignColumns: [customers.tenantId, customers.id],
+    }),
+    foreignKey({
+      name: 'payment_methods_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+    foreignKey({
+      name: 'payment_methods_original_fk',
+      columns: [t.tenantId, t.originalPaymentMethodId],
+      foreignColumns: [t.tenantId, t.id],
+    }),
+    // The database, not only the code, guarantees at most one default card per customer.
+    uniqueIndex('payment_methods_one_default_per_customer')
+      .on(t.tenantId, t.customerId)
+      .where(sql`${t.isDefault}`),
+    // Importing the same gateway card twice finds the existing row instead of copying it.
+    uniqueIndex('payment_methods_external_card_key')
+      .on(t.tenantId, t.gatewayAccountId, t.externalCardId)
+      .where(sql`${t.externalCardId} is not null and ${t.status} <> 'deleted'`),
+    // Keyset pagination over a customer's active cards, newest first.
+    index('payment_methods_active_list_idx')
+      .on(t.tenantId, t.customerId, t.id.desc())
+      .where(sql`${t.status} = 'active'`),
+    check('payment_methods_default_is_active', sql`not ${t.isDefault} or ${t.status} = 'active'`),
+    check('payment_methods_expiration_month', sql`${t.expirationMonth} between 1 and 12`),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Null only for events with no tenant yet, such as a failed authentication. */
+    tenantId: integer('tenant_id').references(() => tenants.id),
+    actorKeyId: text('actor_key_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull(),
+    origin: text('origin'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_events_tenant_created_idx').on(t.tenantId, t.id.desc())],
+);

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { type DatabaseHandle, openDatabase } from '../client.js';
+
+/*
+ * Per-test databases with the real migrations. On PGlite a migrated template is built once
+ * per worker (initdb costs seconds) and cloned for each test. With TEST_DATABASE_URL set the
+ * same suites run against a real PostgreSQL server, each in a fresh database of its own.
+ */
+
+let pgliteTemplate: Promise<PGlite> | undefined;
+
+async function migratedPglite(): Promise<PGlite> {
+  const pg = new PGlite();
+  const handle = await openDatabase({ kind: 'pglite', pglite: pg });
+  await handle.migrate();
+  return pg;
+}
+
+async function pgliteTestDatabase(): Promise<DatabaseHandle> {
+  pgliteTemplate ??= migratedPglite();
+  const clone = (await (await pgliteTemplate).clone()) as PGlite;
+  return openDatabase({ kind: 'pglite', pglite: clone });
+}
+
+async function postgresTestDatabase(serverUrl: string): Promise<DatabaseHandle> {
+  const name = `cardbridge_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), maxConnections: 10 });
+  await handle.migrate();
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+export function testDatabaseKind(): 'postgres' | 'pglite' {
+  return process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+}
+
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  return url ? postgresTestDatabase(url) : pgliteTestDatabase();
+}
