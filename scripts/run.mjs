@@ -46,9 +46,7 @@ switch (task) {
   case 'cardbridge':
     // The CLI: install quietly only when nothing is installed yet, so `--json` output stays clean.
     if (!existsSync(tsx)) ensureInstalled({ quiet: true });
-    process.exit(
-      run(tsx, [path.join(root, 'apps/cli/src/main.ts'), ...args], { cwd: process.cwd() }),
-    );
+    process.exit(run(tsx, [path.join(root, 'apps/cli/src/main.ts'), ...args], { cwd: process.cwd() }));
     break;
   default:
     process.stderr.write('usage: node scripts/run.mjs start|test|cardbridge [args…]\n');

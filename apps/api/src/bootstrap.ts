@@ -11,7 +11,10 @@ export const bootstrapKeyFileName = 'bootstrap-admin.key';
  * scope (including `platform`, to create tenants). The key goes to a 0600 file in the data
  * dir; only its path is printed, never the key.
  */
-export async function ensureBootstrapKey(db: Db, dataDir: string): Promise<{ created: boolean; keyFile: string }> {
+export async function ensureBootstrapKey(
+  db: Db,
+  dataDir: string,
+): Promise<{ created: boolean; keyFile: string }> {
   const keyFile = path.join(dataDir, bootstrapKeyFileName);
   if ((await countTenants(db)) > 0) return { created: false, keyFile };
   const secret = await db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
 import { scrubCardNumbers } from '@cardbridge/core';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 

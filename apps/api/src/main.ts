@@ -5,7 +5,9 @@ import { parseEnv } from './env.js';
 export async function serve(): Promise<void> {
   const env = parseEnv();
   const app = await startApp({ env });
-  const database = env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${env.CARDBRIDGE_DATA_DIR}`;
+  const database = env.DATABASE_URL
+    ? 'PostgreSQL (DATABASE_URL)'
+    : `embedded PGlite in ${env.CARDBRIDGE_DATA_DIR}`;
   process.stdout.write(
     [
       `cardbridge API listening on ${app.url}`,

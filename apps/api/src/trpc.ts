@@ -43,7 +43,8 @@ const t = initTRPC.context<Context>().create({
     const hideInternals = ctx?.deps.isProduction ?? process.env.NODE_ENV === 'production';
     const internal = error.code === 'INTERNAL_SERVER_ERROR' && !domain;
     let message = shape.message;
-    if (issues && !domain) message = `Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+    if (issues && !domain)
+      message = `Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
     if (internal && hideInternals) message = 'Internal server error';
     return {
       ...shape,
@@ -74,8 +75,7 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const unauthenticated = () =>
-  new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or missing API key.' });
+const unauthenticated = () => new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or missing API key.' });
 
 /** Auth from the key, then the scope the procedure table asks for (fail closed). */
 const authorized = t.middleware(async ({ ctx, path, next }) => {

@@ -58,7 +58,9 @@ describe('default-card rules (seeds/stripe-card-api.txt)', () => {
     for (let i = 0; i < 12; i++) cards.push(await t.addCard(c.id, { last4: String(3000 + i) }));
     const calls = Array.from({ length: 20 }, (_, i) => {
       const card = cards[i % cards.length]!;
-      return i % 3 === 2 ? t.caller.paymentMethods.delete({ id: card.id }) : t.caller.paymentMethods.setDefault({ id: card.id });
+      return i % 3 === 2
+        ? t.caller.paymentMethods.delete({ id: card.id })
+        : t.caller.paymentMethods.setDefault({ id: card.id });
     });
     const results = await Promise.allSettled(calls);
     // Losers may only fail because their card was deleted meanwhile, never with a 500.
@@ -78,11 +80,23 @@ describe('default-card rules (seeds/stripe-card-api.txt)', () => {
     const p1 = await t.caller.paymentMethods.list({ customerId: c.id, limit: 2 });
     expect(p1.data.map((p) => p.id)).toEqual(newest.slice(0, 2));
     expect(p1.hasMore).toBe(true);
-    const p2 = await t.caller.paymentMethods.list({ customerId: c.id, limit: 2, startingAfter: p1.data[1]!.id });
+    const p2 = await t.caller.paymentMethods.list({
+      customerId: c.id,
+      limit: 2,
+      startingAfter: p1.data[1]!.id,
+    });
     expect(p2.data.map((p) => p.id)).toEqual(newest.slice(2, 4));
-    const back = await t.caller.paymentMethods.list({ customerId: c.id, limit: 2, endingBefore: p2.data[0]!.id });
+    const back = await t.caller.paymentMethods.list({
+      customerId: c.id,
+      limit: 2,
+      endingBefore: p2.data[0]!.id,
+    });
     expect(back.data.map((p) => p.id)).toEqual(newest.slice(0, 2));
     expect(back.hasMore).toBe(false);
-    expect(p1.data[0]).toMatchObject({ maskedCardNumber: '************4242', cardType: 'Visa', expirationYear: 31 });
+    expect(p1.data[0]).toMatchObject({
+      maskedCardNumber: '************4242',
+      cardType: 'Visa',
+      expirationYear: 31,
+    });
   });
 });

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
+import type { Scope } from '@cardbridge/core';
 import { scopes } from '@cardbridge/core';
 import { type DatabaseHandle, insertTenant } from '@cardbridge/db';
 import { createTestDatabase } from '@cardbridge/db/testing';
-import type { Scope } from '@cardbridge/core';
-import { createInternalContext } from '../src/context.js';
 import type { AppDeps } from '../src/context.js';
+import { createInternalContext } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
 import { appRouter } from '../src/routers/index.js';
 import { issueApiKey } from '../src/services/access.js';
@@ -41,7 +41,9 @@ export interface TestTenant {
 
 let tenantCounter = 0;
 
-export async function createTestApp(opts: { isProduction?: boolean; clock?: () => Date } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { isProduction?: boolean; clock?: () => Date } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const deps: AppDeps = {
     db: database.db,
@@ -89,4 +91,26 @@ export async function errorOf(fn: () => Promise<unknown>) {
     return { code: err.code, message: err.message, domainCode: err.cause?.code };
   }
   throw new Error('expected the call to fail');
+}
+
+/** The real HTTP server on a random port over a fresh test database, with a temp data dir. */
+export async function startTestServer(opts: { isProduction?: boolean } = {}) {
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { startApp } = await import('../src/app.js');
+  const { parseEnv } = await import('../src/env.js');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-api-test-'));
+  const database = await createTestDatabase();
+  const app = await startApp({
+    env: parseEnv({
+      PORT: '0',
+      CARDBRIDGE_DATA_DIR: dataDir,
+      NODE_ENV: opts.isProduction ? 'production' : 'test',
+    }),
+    database,
+    logger: createLogger({ level: 'debug', destination: logSink }),
+  });
+  const bootstrapKey = (await readFile(app.bootstrapKeyFile, 'utf8')).trim();
+  return { app, url: app.url, dataDir, bootstrapKey };
 }

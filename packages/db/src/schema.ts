@@ -21,7 +21,8 @@ import {
  */
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
-const modifiedAt = () => timestamp('modified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const modifiedAt = () =>
+  timestamp('modified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
 export const tenants = pgTable('tenants', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
@@ -95,9 +96,7 @@ export const gatewayAccounts = pgTable(
   },
   (t) => [
     unique('gateway_accounts_tenant_id_id_key').on(t.tenantId, t.id),
-    uniqueIndex('gateway_accounts_one_default_per_tenant')
-      .on(t.tenantId)
-      .where(sql`${t.isDefault}`),
+    uniqueIndex('gateway_accounts_one_default_per_tenant').on(t.tenantId).where(sql`${t.isDefault}`),
   ],
 );
 

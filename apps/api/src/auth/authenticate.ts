@@ -19,7 +19,15 @@ export async function authenticate(
   const row = parsed ? await findApiKeyByKeyId(deps.db, parsed.keyId) : undefined;
   const secretOk = secretMatches(parsed?.secret ?? '', row?.secretHash ?? decoyHash);
   if (!parsed || !row || row.revokedAt || !secretOk) {
-    const reason = !authorization ? 'missing' : !parsed ? 'malformed' : !row ? 'unknown' : row.revokedAt ? 'revoked' : 'bad_secret';
+    const reason = !authorization
+      ? 'missing'
+      : !parsed
+        ? 'malformed'
+        : !row
+          ? 'unknown'
+          : row.revokedAt
+            ? 'revoked'
+            : 'bad_secret';
     await insertAuditEvent(deps.db, {
       tenantId: row?.tenantId ?? null,
       actorKeyId: parsed?.keyId ?? null,

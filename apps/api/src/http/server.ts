@@ -28,7 +28,12 @@ export function createRequestListener(deps: AppDeps) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.on('finish', () => {
       deps.logger.info(
-        { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        {
+          method: req.method,
+          path: url.pathname,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     });

@@ -1,4 +1,10 @@
-import { apiKeyDto, createApiKeyInput, createdApiKeyDto, listApiKeysInput, revokeApiKeyInput } from '@cardbridge/core';
+import {
+  apiKeyDto,
+  createApiKeyInput,
+  createdApiKeyDto,
+  listApiKeysInput,
+  revokeApiKeyInput,
+} from '@cardbridge/core';
 import { z } from 'zod';
 import * as access from '../services/access.js';
 import { protectedProcedure, router } from '../trpc.js';

@@ -1,4 +1,4 @@
-import { createTenantInput, createdTenantDto } from '@cardbridge/core';
+import { createdTenantDto, createTenantInput } from '@cardbridge/core';
 import * as access from '../services/access.js';
 import { protectedProcedure, router } from '../trpc.js';
 

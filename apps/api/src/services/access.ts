@@ -50,7 +50,11 @@ export async function createTenant(deps: AppDeps, _actor: Principal, input: { na
   });
 }
 
-export async function createApiKey(deps: AppDeps, actor: Principal, input: { name: string; scopes: Scope[] }) {
+export async function createApiKey(
+  deps: AppDeps,
+  actor: Principal,
+  input: { name: string; scopes: Scope[] },
+) {
   return issueApiKey(deps.db, actor.tenantId, input.name, input.scopes);
 }
 

@@ -44,7 +44,11 @@ export async function createCustomer(
   }
 }
 
-export async function getCustomer(deps: AppDeps, actor: Principal, input: { id: number }): Promise<CustomerDto> {
+export async function getCustomer(
+  deps: AppDeps,
+  actor: Principal,
+  input: { id: number },
+): Promise<CustomerDto> {
   return toCustomerDto(await requireCustomer(deps.db, actor.tenantId, input.id));
 }
 

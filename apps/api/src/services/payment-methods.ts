@@ -52,7 +52,10 @@ async function requirePaymentMethod(db: Db, tenantId: number, id: number): Promi
 export async function requireEditablePaymentMethod(db: Db, tenantId: number, id: number) {
   const row = await requirePaymentMethod(db, tenantId, id);
   if (row.status === 'deleted') {
-    throw new DomainError('PAYMENT_METHOD_DELETED', `Cannot edit payment method ${id} because it has been deleted.`);
+    throw new DomainError(
+      'PAYMENT_METHOD_DELETED',
+      `Cannot edit payment method ${id} because it has been deleted.`,
+    );
   }
   if (row.status === 'replaced') {
     const successor = await findSuccessorPaymentMethod(db, tenantId, id);
@@ -125,7 +128,9 @@ export async function deletePaymentMethod(deps: AppDeps, actor: Principal, input
   return withCustomerLock(deps.db, actor.tenantId, customerId, async (tx) => {
     const row = await requireEditablePaymentMethod(tx, actor.tenantId, input.id);
     await updatePaymentMethod(tx, actor.tenantId, row.id, { status: 'deleted', isDefault: false });
-    let newDefault = row.isDefault ? undefined : await findDefaultPaymentMethod(tx, actor.tenantId, customerId);
+    let newDefault = row.isDefault
+      ? undefined
+      : await findDefaultPaymentMethod(tx, actor.tenantId, customerId);
     if (row.isDefault) {
       newDefault = await findNewestActivePaymentMethod(tx, actor.tenantId, customerId, row.id);
       if (newDefault) await updatePaymentMethod(tx, actor.tenantId, newDefault.id, { isDefault: true });

@@ -5,7 +5,15 @@ import { idSchema } from '../ids.js';
  * Scopes an API key can carry. `platform` creates tenants (held by the bootstrap key only);
  * `admin` manages one tenant's keys and gateway accounts; the card scopes guard the PCI paths.
  */
-export const scopes = ['read', 'write', 'admin', 'cards:intake', 'cards:export', 'imports', 'platform'] as const;
+export const scopes = [
+  'read',
+  'write',
+  'admin',
+  'cards:intake',
+  'cards:export',
+  'imports',
+  'platform',
+] as const;
 export const scopeSchema = z.enum(scopes);
 export type Scope = z.infer<typeof scopeSchema>;
 

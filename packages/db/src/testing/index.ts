@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../client.js';
@@ -18,7 +19,15 @@ async function migratedPglite(): Promise<PGlite> {
   return pg;
 }
 
+let templateDump: Promise<Blob> | undefined;
+
 async function pgliteTestDatabase(): Promise<DatabaseHandle> {
+  const templateFile = process.env.CARDBRIDGE_PGLITE_TEMPLATE;
+  if (templateFile) {
+    templateDump ??= readFile(templateFile).then((b) => new Blob([b]));
+    const pg = new PGlite({ loadDataDir: await templateDump });
+    return openDatabase({ kind: 'pglite', pglite: pg });
+  }
   pgliteTemplate ??= migratedPglite();
   const clone = (await (await pgliteTemplate).clone()) as PGlite;
   return openDatabase({ kind: 'pglite', pglite: clone });
