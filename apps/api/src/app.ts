@@ -2,12 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type DatabaseHandle, openDatabase } from '@cardbridge/db';
+import { type MasterKey, Vault } from '@cardbridge/core';
+import { type DatabaseHandle, dataKeyStore, openDatabase } from '@cardbridge/db';
 import { ensureBootstrapKey } from './bootstrap.js';
 import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
+import { GatewayRegistry } from './gateways/registry.js';
 import { createRequestListener } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
+import { loadMasterKey } from './master-key.js';
 
 export interface RunningApp {
   url: string;
@@ -32,13 +35,24 @@ export async function startApp(opts: {
   logger?: Logger;
   database?: DatabaseHandle;
   clock?: () => Date;
+  masterKey?: MasterKey;
+  gatewaySleep?: (ms: number) => Promise<void>;
 }): Promise<RunningApp> {
   const { env } = opts;
   const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
   const database = opts.database ?? (await openConfiguredDatabase(env));
   await database.migrate();
+  await mkdir(env.CARDBRIDGE_DATA_DIR, { recursive: true, mode: 0o700 });
+  const masterKey = opts.masterKey ?? (await loadMasterKey(env, logger));
   const { keyFile } = await ensureBootstrapKey(database.db, env.CARDBRIDGE_DATA_DIR);
+  const vault = new Vault(masterKey, dataKeyStore(database.db));
   const deps: AppDeps = {
+    vault,
+    masterKey,
+    gateways: new GatewayRegistry(vault, {
+      stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+      ...(opts.gatewaySleep ? { sleep: opts.gatewaySleep } : {}),
+    }),
     db: database.db,
     logger,
     clock: opts.clock ?? (() => new Date()),

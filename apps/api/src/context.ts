@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { MasterKey, Vault } from '@cardbridge/core';
 import type { Db } from '@cardbridge/db';
+import type { GatewayRegistry } from './gateways/registry.js';
 import type { Logger } from './logger.js';
 
 /** What the composition root wires once and every request shares. */
@@ -9,6 +11,9 @@ export interface AppDeps {
   logger: Logger;
   clock: () => Date;
   isProduction: boolean;
+  vault: Vault;
+  masterKey: MasterKey;
+  gateways: GatewayRegistry;
   /** Resolves when the database answers; for /readyz. */
   ping: () => Promise<void>;
 }

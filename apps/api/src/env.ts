@@ -11,6 +11,10 @@ const envSchema = z.object({
   /** A real PostgreSQL server; when unset the embedded PGlite database in the data dir is used. */
   DATABASE_URL: z.url().optional(),
   CARDBRIDGE_DATA_DIR: z.string().min(1).default(defaultDataDir),
+  /** base64 of 32 bytes: the key-encrypting key of the vault. Required in production. */
+  CARDBRIDGE_MASTER_KEY: z.string().min(1).optional(),
+  /** Per-attempt timeout of calls to Stripe, in ms. */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -54,7 +54,7 @@ describe('default-card rules (seeds/stripe-card-api.txt)', () => {
 
   it('20 concurrent setDefault/delete calls on one customer leave exactly one default', async () => {
     const c = await t.caller.customers.create({ firstName: 'Race' });
-    const cards = [];
+    const cards: { id: number }[] = [];
     for (let i = 0; i < 12; i++) cards.push(await t.addCard(c.id, { last4: String(3000 + i) }));
     const calls = Array.from({ length: 20 }, (_, i) => {
       const card = cards[i % cards.length]!;

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import type { Scope } from '@cardbridge/core';
-import { scopes } from '@cardbridge/core';
-import { type DatabaseHandle, insertTenant } from '@cardbridge/db';
+import { MasterKey, scopes, Vault } from '@cardbridge/core';
+import { type DatabaseHandle, dataKeyStore, insertTenant } from '@cardbridge/db';
 import { createTestDatabase } from '@cardbridge/db/testing';
 import type { AppDeps } from '../src/context.js';
 import { createInternalContext } from '../src/context.js';
+import { GatewayRegistry } from '../src/gateways/registry.js';
 import { createLogger } from '../src/logger.js';
 import { appRouter } from '../src/routers/index.js';
 import { issueApiKey } from '../src/services/access.js';
@@ -45,7 +46,12 @@ export async function createTestApp(
   opts: { isProduction?: boolean; clock?: () => Date } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  const masterKey = MasterKey.fromBase64(MasterKey.generateBase64());
+  const vault = new Vault(masterKey, dataKeyStore(database.db));
   const deps: AppDeps = {
+    vault,
+    masterKey,
+    gateways: new GatewayRegistry(vault, { stripeTimeoutMs: 2_000, sleep: async () => {} }),
     db: database.db,
     logger: createLogger({ level: 'debug', destination: logSink }),
     clock: opts.clock ?? (() => new Date()),
@@ -107,7 +113,10 @@ export async function startTestServer(opts: { isProduction?: boolean } = {}) {
       PORT: '0',
       CARDBRIDGE_DATA_DIR: dataDir,
       NODE_ENV: opts.isProduction ? 'production' : 'test',
+      CARDBRIDGE_MASTER_KEY: MasterKey.generateBase64(),
+      STRIPE_TIMEOUT_MS: '2000',
     }),
+    gatewaySleep: async () => {},
     database,
     logger: createLogger({ level: 'debug', destination: logSink }),
   });

@@ -5,6 +5,9 @@ import type { AppRouter } from '../src/index.js';
 import { startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
+type ErrorBody = {
+  error: { message: string; data: { domainCode: string; issues: { path: string }[] } };
+};
 
 const clientFor = (url: string, authorization?: string) =>
   createTRPCClient<AppRouter>({
@@ -15,7 +18,7 @@ async function rawCall(url: string, authorization?: string) {
   const res = await fetch(`${url}/trpc/customers.list?input=${encodeURIComponent('{}')}`, {
     headers: authorization ? { authorization } : {},
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as ErrorBody };
 }
 
 describe('HTTP server: auth, health, bootstrap', () => {
@@ -90,7 +93,7 @@ describe('HTTP server: auth, health, bootstrap', () => {
       body: JSON.stringify({ email: 'not-an-email', tenantId: 7 }),
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as ErrorBody;
     const paths = body.error.data.issues.map((i: { path: string }) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['email']));
     expect(body.error.message).toMatch(/tenantId/);

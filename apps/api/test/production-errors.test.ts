@@ -18,7 +18,7 @@ describe('error formatter', () => {
       const res = await fetch(`${s.url}/trpc/customers.get?input=${encodeURIComponent('{"id":4242}')}`, {
         headers: { authorization: `Basic ${s.bootstrapKey}` },
       });
-      const body = await res.json();
+      const body = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };
       expect(res.status).toBe(404);
       expect(body.error.message).toBe('Customer with id 4242 not found.');
       expect(body.error.data).toMatchObject({ domainCode: 'CUSTOMER_NOT_FOUND', httpStatus: 404 });

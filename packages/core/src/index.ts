@@ -8,3 +8,8 @@ export * from './pagination.js';
 export * from './payment-method/dto.js';
 export * from './payment-method/model.js';
 export * from './payment-method/schemas.js';
+export * from './countries.js';
+export * from './gateway/index.js';
+export * from './vault/index.js';
+export * from './gateway-account/schemas.js';
+export * from './payment-method/from-gateway.js';

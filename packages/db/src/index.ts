@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './repositories/api-keys.js';
 export * from './repositories/audit-events.js';
 export * from './repositories/customers.js';
+export * from './repositories/data-keys.js';
+export * from './repositories/gateway-accounts.js';
 export type { KeysetPage } from './repositories/keyset.js';
 export * from './repositories/payment-methods.js';
 export * from './repositories/tenants.js';

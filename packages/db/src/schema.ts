@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -88,6 +89,7 @@ export const gatewayAccounts = pgTable(
     isDefault: boolean('is_default').notNull().default(false),
     /** Envelope-encrypted gateway secret; never returned, only `secretLast4` is shown. */
     secretCiphertext: text('secret_ciphertext'),
+    secretKeyVersion: integer('secret_key_version'),
     secretLast4: text('secret_last4'),
     livemode: boolean('livemode').notNull().default(false),
     connectedAccountId: text('connected_account_id'),
@@ -115,6 +117,9 @@ export const paymentMethods = pgTable(
     externalCardId: text('external_card_id'),
     storedInVault: boolean('stored_in_vault').notNull().default(false),
     fingerprint: text('fingerprint'),
+    /** Vaulted card number: AES-256-GCM under the tenant data key `panKeyVersion`, bound to this row. */
+    panCiphertext: text('pan_ciphertext'),
+    panKeyVersion: integer('pan_key_version'),
     cardType: text('card_type').notNull(),
     maskedCardNumber: text('masked_card_number').notNull(),
     expirationMonth: integer('expiration_month').notNull(),
@@ -165,6 +170,13 @@ export const paymentMethods = pgTable(
       .on(t.tenantId, t.customerId, t.id.desc())
       .where(sql`${t.status} = 'active'`),
     check('payment_methods_default_is_active', sql`not ${t.isDefault} or ${t.status} = 'active'`),
+    check(
+      'payment_methods_vault_consistent',
+      sql`${t.storedInVault} = (${t.panCiphertext} is not null) and (${t.panCiphertext} is null) = (${t.panKeyVersion} is null)`,
+    ),
+    index('payment_methods_pan_key_version_idx')
+      .on(t.tenantId, t.panKeyVersion, t.id)
+      .where(sql`${t.panCiphertext} is not null`),
     check('payment_methods_expiration_month', sql`${t.expirationMonth} between 1 and 12`),
   ],
 );
@@ -185,4 +197,43 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('audit_events_tenant_created_idx').on(t.tenantId, t.id.desc())],
+);
+
+/** Per-tenant data keys, wrapped by the master key (which never touches the database). */
+export const tenantDataKeys = pgTable(
+  'tenant_data_keys',
+  {
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    version: integer('version').notNull(),
+    wrappedKey: text('wrapped_key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/** Which gateway customer (e.g. Stripe `cus_…`) stands for our customer on a gateway account. */
+export const gatewayCustomers = pgTable(
+  'gateway_customers',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    customerId: integer('customer_id').notNull(),
+    gatewayAccountId: integer('gateway_account_id').notNull(),
+    externalCustomerId: text('external_customer_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.customerId, t.gatewayAccountId] }),
+    foreignKey({
+      name: 'gateway_customers_customer_fk',
+      columns: [t.tenantId, t.customerId],
+      foreignColumns: [customers.tenantId, customers.id],
+    }),
+    foreignKey({
+      name: 'gateway_customers_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+  ],
 );

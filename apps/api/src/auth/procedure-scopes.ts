@@ -9,6 +9,10 @@ export const procedureScopes = {
   'apiKeys.create': 'admin',
   'apiKeys.list': 'admin',
   'apiKeys.revoke': 'admin',
+  'gatewayAccounts.create': 'admin',
+  'gatewayAccounts.disable': 'admin',
+  'gatewayAccounts.list': 'read',
+  'gatewayAccounts.get': 'read',
   'customers.create': 'write',
   'customers.update': 'write',
   'customers.get': 'read',
@@ -17,6 +21,10 @@ export const procedureScopes = {
   'paymentMethods.list': 'read',
   'paymentMethods.setDefault': 'write',
   'paymentMethods.delete': 'write',
+  'paymentMethods.update': 'write',
+  'paymentMethods.createFromToken': 'write',
+  'paymentMethods.importStripeCard': 'imports',
+  'paymentMethods.importStripeConnectCard': 'imports',
 } as const satisfies Record<string, Scope>;
 
 export type ProcedurePath = keyof typeof procedureScopes;

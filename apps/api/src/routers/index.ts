@@ -1,6 +1,7 @@
 import { router } from '../trpc.js';
 import { apiKeysRouter } from './api-keys.js';
 import { customersRouter } from './customers.js';
+import { gatewayAccountsRouter } from './gateway-accounts.js';
 import { paymentMethodsRouter } from './payment-methods.js';
 import { tenantsRouter } from './tenants.js';
 
@@ -8,6 +9,7 @@ export const appRouter = router({
   tenants: tenantsRouter,
   apiKeys: apiKeysRouter,
   customers: customersRouter,
+  gatewayAccounts: gatewayAccountsRouter,
   paymentMethods: paymentMethodsRouter,
 });
 

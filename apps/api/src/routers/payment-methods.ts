@@ -1,11 +1,15 @@
 import {
+  createFromTokenInput,
   deletedPaymentMethodDto,
   deletePaymentMethodInput,
+  importStripeCardInput,
   listPaymentMethodsInput,
   paymentMethodDto,
   paymentMethodIdInput,
   paymentMethodList,
+  updatePaymentMethodInput,
 } from '@cardbridge/core';
+import * as gatewayCards from '../services/gateway-cards.js';
 import * as paymentMethods from '../services/payment-methods.js';
 import { protectedProcedure, router } from '../trpc.js';
 
@@ -26,4 +30,20 @@ export const paymentMethodsRouter = router({
     .input(deletePaymentMethodInput)
     .output(deletedPaymentMethodDto)
     .mutation(({ ctx, input }) => paymentMethods.deletePaymentMethod(ctx.deps, ctx.principal, input)),
+  importStripeCard: protectedProcedure
+    .input(importStripeCardInput)
+    .output(paymentMethodDto)
+    .mutation(({ ctx, input }) => gatewayCards.importStripeCard(ctx.deps, ctx.principal, input)),
+  importStripeConnectCard: protectedProcedure
+    .input(importStripeCardInput)
+    .output(paymentMethodDto)
+    .mutation(({ ctx, input }) => gatewayCards.importStripeConnectCard(ctx.deps, ctx.principal, input)),
+  createFromToken: protectedProcedure
+    .input(createFromTokenInput)
+    .output(paymentMethodDto)
+    .mutation(({ ctx, input }) => gatewayCards.createFromToken(ctx.deps, ctx.principal, input)),
+  update: protectedProcedure
+    .input(updatePaymentMethodInput)
+    .output(paymentMethodDto)
+    .mutation(({ ctx, input }) => gatewayCards.updatePaymentMethodDetails(ctx.deps, ctx.principal, input)),
 });

@@ -10,6 +10,7 @@ import {
 } from '@cardbridge/db';
 import { generateApiKey } from '../auth/api-key-secret.js';
 import type { AppDeps, Principal } from '../context.js';
+import { createDefaultTestAccount } from './gateway-accounts.js';
 
 export const toTenantDto = (r: TenantRow): TenantDto => ({
   id: r.id,
@@ -46,6 +47,7 @@ export async function createTenant(deps: AppDeps, _actor: Principal, input: { na
   return deps.db.transaction(async (tx) => {
     const tenant = await insertTenant(tx, { name: input.name });
     const adminKey = await issueApiKey(tx, tenant.id, `${input.name} admin`, tenantAdminScopes);
+    await createDefaultTestAccount(tx, tenant.id);
     return { tenant: toTenantDto(tenant), adminKey };
   });
 }

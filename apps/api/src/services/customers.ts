@@ -1,7 +1,7 @@
 import {
-  type CreateCustomerInput,
   type CustomerDto,
   DomainError,
+  type NewCustomerInput,
   notFound,
   type Page,
   type PageRequest,
@@ -34,7 +34,7 @@ export async function requireCustomer(db: Db, tenantId: number, id: number) {
 export async function createCustomer(
   deps: AppDeps,
   actor: Principal,
-  input: CreateCustomerInput,
+  input: NewCustomerInput,
 ): Promise<CustomerDto> {
   try {
     return toCustomerDto(await insertCustomer(deps.db, actor.tenantId, input));

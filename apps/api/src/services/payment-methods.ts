@@ -1,5 +1,6 @@
 import {
   DomainError,
+  isGatewayError,
   type ListPaymentMethodsInput,
   notFound,
   type Page,
@@ -23,6 +24,7 @@ import {
 } from '@cardbridge/db';
 import type { AppDeps, Principal } from '../context.js';
 import { requireCustomer } from './customers.js';
+import { requireGatewayAccount } from './gateway-accounts.js';
 
 /**
  * Runs `fn` in a transaction holding the customer's row lock. Every change to a customer's
@@ -123,8 +125,15 @@ export async function setDefaultPaymentMethod(
  * Deletes with Stripe's default rules: deleting the default makes the most recently added
  * remaining card the default; deleting the last card leaves none.
  */
-export async function deletePaymentMethod(deps: AppDeps, actor: Principal, input: { id: number }) {
-  const { customerId } = await requirePaymentMethod(deps.db, actor.tenantId, input.id);
+export async function deletePaymentMethod(
+  deps: AppDeps,
+  actor: Principal,
+  input: { id: number; atGateway?: boolean },
+) {
+  const { customerId } = await requireEditablePaymentMethod(deps.db, actor.tenantId, input.id);
+  // The gateway first: if it refuses, our card stays as it was.
+  if (input.atGateway)
+    await deleteAtGateway(deps, await requirePaymentMethod(deps.db, actor.tenantId, input.id));
   return withCustomerLock(deps.db, actor.tenantId, customerId, async (tx) => {
     const row = await requireEditablePaymentMethod(tx, actor.tenantId, input.id);
     await updatePaymentMethod(tx, actor.tenantId, row.id, { status: 'deleted', isDefault: false });
@@ -137,4 +146,19 @@ export async function deletePaymentMethod(deps: AppDeps, actor: Principal, input
     }
     return { id: row.id, deleted: true as const, newDefaultPaymentMethodId: newDefault?.id ?? null };
   });
+}
+
+/** Deletes (card) or detaches (PaymentMethod) at the gateway; already gone counts as done. */
+async function deleteAtGateway(deps: AppDeps, row: PaymentMethodRow): Promise<void> {
+  if (row.gatewayAccountId === null || !row.externalCardId || !row.externalCustomerId) return;
+  const account = await requireGatewayAccount(deps.db, row.tenantId, row.gatewayAccountId);
+  const gateway = await deps.gateways.forAccount(account);
+  try {
+    await gateway.deleteCard({
+      externalCustomerId: row.externalCustomerId,
+      externalCardId: row.externalCardId,
+    });
+  } catch (err) {
+    if (!isGatewayError(err, 'not_found')) throw err;
+  }
 }

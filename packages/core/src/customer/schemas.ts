@@ -26,7 +26,7 @@ const customerFields = {
 };
 
 export const createCustomerInput = z.strictObject(customerFields);
-export type CreateCustomerInput = z.infer<typeof createCustomerInput>;
+export type NewCustomerInput = z.infer<typeof createCustomerInput>;
 
 export const updateCustomerInput = z.strictObject({ id: idSchema, ...customerFields });
 export type UpdateCustomerInput = z.infer<typeof updateCustomerInput>;

@@ -51,7 +51,11 @@ export type ListPaymentMethodsInput = z.infer<typeof listPaymentMethodsInput>;
 
 export const paymentMethodList = listOutput(paymentMethodDto);
 
-export const deletePaymentMethodInput = z.strictObject({ id: idSchema });
+export const deletePaymentMethodInput = z.strictObject({
+  id: idSchema,
+  /** Also delete (card) or detach (PaymentMethod) it at the gateway. */
+  atGateway: z.boolean().default(false),
+});
 
 export const deletedPaymentMethodDto = z.strictObject({
   id: idSchema,
@@ -59,3 +63,56 @@ export const deletedPaymentMethodDto = z.strictObject({
   /** The card that is the customer's default after the delete, if any. */
   newDefaultPaymentMethodId: idSchema.nullable(),
 });
+
+/** Name and billing address of a card, with the seed's maximum lengths. */
+export const billingFields = {
+  firstName: z.string().trim().max(50).optional(),
+  lastName: z.string().trim().max(50).optional(),
+  address1: z.string().trim().max(50).optional(),
+  address2: z.string().trim().max(50).optional(),
+  city: z.string().trim().max(50).optional(),
+  state: z.string().trim().max(50).optional(),
+  stateId: z.number().int().positive().nullable().optional(),
+  /** ISO 3166-1 numeric, as the seed's `countryId: 124`. */
+  countryId: z.number().int().positive().max(999).nullable().optional(),
+  postalZip: z.string().trim().max(10).optional(),
+};
+
+const stripeCustomerId = z.string().regex(/^cus_[A-Za-z0-9]+$/, 'must be a Stripe customer id (cus_…)');
+const stripeCardId = z
+  .string()
+  .regex(/^(card|pm)_[A-Za-z0-9]+$/, 'must be a Stripe card id (card_…) or PaymentMethod id (pm_…)');
+
+/** The seed's import body (`seeds/fusebill-stripe-card-import.txt`), plus an optional account. */
+export const importStripeCardInput = z.strictObject({
+  customerId: idSchema,
+  stripeCustomerId,
+  stripeCardId,
+  gatewayAccountId: idSchema.optional(),
+});
+export type ImportStripeCardInput = z.infer<typeof importStripeCardInput>;
+
+export const createFromTokenInput = z.strictObject({
+  customerId: idSchema,
+  gatewayAccountId: idSchema.optional(),
+  /** A gateway token: Stripe `tok_…` or a PaymentMethod `pm_…` to attach. */
+  token: z.string().regex(/^(tok|pm)_[A-Za-z0-9_]+$/, 'must be a gateway token (tok_…) or PaymentMethod (pm_…)'),
+  isDefault: z.boolean().optional(),
+  ...billingFields,
+});
+export type CreateFromTokenInput = z.infer<typeof createFromTokenInput>;
+
+export const updatePaymentMethodInput = z
+  .strictObject({
+    id: idSchema,
+    ...billingFields,
+    expirationMonth: z.number().int().min(1).max(12).optional(),
+    /** YY or YYYY. */
+    expirationYear: z.number().int().min(0).max(2099).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 1, { message: 'nothing to update', path: ['id'] })
+  .refine((v) => (v.expirationMonth === undefined) === (v.expirationYear === undefined), {
+    message: 'expirationMonth and expirationYear are updated together',
+    path: ['expirationYear'],
+  });
+export type UpdatePaymentMethodInput = z.infer<typeof updatePaymentMethodInput>;

@@ -130,3 +130,24 @@ export async function findSuccessorPaymentMethod(
     .limit(1);
   return row;
 }
+
+/** The live (not deleted) payment method for a gateway card, if imported or created before. */
+export async function findPaymentMethodByExternalCard(
+  db: Db,
+  tenantId: number,
+  gatewayAccountId: number,
+  externalCardId: string,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.gatewayAccountId, gatewayAccountId),
+        eq(paymentMethods.externalCardId, externalCardId),
+        ne(paymentMethods.status, 'deleted'),
+      ),
+    );
+  return row;
+}

@@ -1,0 +1,129 @@
+import {
+  type CreateGatewayAccountInput,
+  DomainError,
+  type GatewayAccountDto,
+  notFound,
+  type PaymentGateway,
+} from '@cardbridge/core';
+import {
+  clearDefaultGatewayAccount,
+  type Db,
+  type GatewayAccountRow,
+  getDefaultGatewayAccount,
+  getGatewayAccount as getGatewayAccountRow,
+  insertGatewayAccount,
+  listGatewayAccounts as listGatewayAccountRows,
+  updateGatewayAccount,
+} from '@cardbridge/db';
+import type { AppDeps, Principal } from '../context.js';
+
+export const toGatewayAccountDto = (r: GatewayAccountRow): GatewayAccountDto => ({
+  id: r.id,
+  type: r.type,
+  name: r.name,
+  status: r.status,
+  isDefault: r.isDefault,
+  livemode: r.livemode,
+  connectedAccountId: r.connectedAccountId,
+  apiBase: r.apiBase,
+  secretKeyLast4: r.secretLast4,
+  createdDate: r.createdAt.toISOString(),
+});
+
+/** A fresh tenant's default: the built-in test gateway. */
+export async function createDefaultTestAccount(db: Db, tenantId: number): Promise<GatewayAccountRow> {
+  return insertGatewayAccount(db, tenantId, { type: 'test', name: 'Test gateway', isDefault: true });
+}
+
+export async function createGatewayAccount(
+  deps: AppDeps,
+  actor: Principal,
+  input: CreateGatewayAccountInput,
+): Promise<GatewayAccountDto> {
+  return deps.db.transaction(async (tx) => {
+    if (input.isDefault) await clearDefaultGatewayAccount(tx, actor.tenantId);
+    if (input.type === 'test') {
+      const row = await insertGatewayAccount(tx, actor.tenantId, {
+        type: 'test',
+        name: input.name ?? 'Test gateway',
+        isDefault: input.isDefault,
+      });
+      return toGatewayAccountDto(row);
+    }
+    const row = await insertGatewayAccount(tx, actor.tenantId, {
+      type: 'stripe',
+      name:
+        input.name ?? (input.connectedAccountId ? `Stripe Connect ${input.connectedAccountId}` : 'Stripe'),
+      isDefault: input.isDefault,
+      livemode: input.secretKey.includes('_live_'),
+      connectedAccountId: input.connectedAccountId ?? null,
+      apiBase: input.apiBase ?? null,
+      secretLast4: input.secretKey.slice(-4),
+    });
+    // The secret is sealed after the insert: its associated data names this row's id.
+    const sealed = await deps.vault.sealGatewaySecret(actor.tenantId, row.id, input.secretKey);
+    const updated = await updateGatewayAccount(tx, actor.tenantId, row.id, {
+      secretCiphertext: sealed.ciphertext,
+      secretKeyVersion: sealed.keyVersion,
+    });
+    return toGatewayAccountDto(updated!);
+  });
+}
+
+export async function listGatewayAccounts(deps: AppDeps, actor: Principal): Promise<GatewayAccountDto[]> {
+  await ensureDefaultGatewayAccount(deps.db, actor.tenantId);
+  return (await listGatewayAccountRows(deps.db, actor.tenantId)).map(toGatewayAccountDto);
+}
+
+export async function getGatewayAccount(deps: AppDeps, actor: Principal, input: { id: number }) {
+  return toGatewayAccountDto(await requireGatewayAccount(deps.db, actor.tenantId, input.id));
+}
+
+export async function disableGatewayAccount(deps: AppDeps, actor: Principal, input: { id: number }) {
+  await requireGatewayAccount(deps.db, actor.tenantId, input.id);
+  const row = await updateGatewayAccount(deps.db, actor.tenantId, input.id, {
+    status: 'disabled',
+    isDefault: false,
+  });
+  return toGatewayAccountDto(row!);
+}
+
+export async function requireGatewayAccount(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<GatewayAccountRow> {
+  const row = await getGatewayAccountRow(db, tenantId, id);
+  if (!row) throw notFound.gatewayAccount(id);
+  return row;
+}
+
+/** Tenants that never configured a gateway get the test gateway as their default. */
+export async function ensureDefaultGatewayAccount(
+  db: Db,
+  tenantId: number,
+): Promise<GatewayAccountRow | undefined> {
+  const current = await getDefaultGatewayAccount(db, tenantId);
+  if (current) return current;
+  if ((await listGatewayAccountRows(db, tenantId)).length > 0) return undefined;
+  return createDefaultTestAccount(db, tenantId);
+}
+
+/** The named account, or the tenant's default; with its gateway adapter. */
+export async function resolveGateway(
+  deps: AppDeps,
+  tenantId: number,
+  gatewayAccountId: number | undefined,
+  accept: (account: GatewayAccountRow) => string | null = () => null,
+): Promise<{ account: GatewayAccountRow; gateway: PaymentGateway }> {
+  const account =
+    gatewayAccountId !== undefined
+      ? await requireGatewayAccount(deps.db, tenantId, gatewayAccountId)
+      : await ensureDefaultGatewayAccount(deps.db, tenantId);
+  if (!account) {
+    throw DomainError.field('gatewayAccountId', 'the tenant has no default gateway account; name one');
+  }
+  const refusal = accept(account);
+  if (refusal) throw DomainError.field('gatewayAccountId', refusal);
+  return { account, gateway: await deps.gateways.forAccount(account) };
+}

@@ -1,0 +1,25 @@
+export {
+  type CardType,
+  type CardTypeInfo,
+  type CardTypeMatch,
+  cardTypeFromStripeBrand,
+  cardTypeInfo,
+  cardTypes,
+  detectCardType,
+  isCardType,
+  matchCardType,
+  type StripeBrandForm,
+  stripeBrandFromCardType,
+} from './brand.js';
+export { Cvv } from './cvv.js';
+export { type Clock, type Expiry, expiresAt, isExpired, parseExpiry, systemClock, toYY } from './expiry.js';
+export {
+  deriveTenantFingerprintKey,
+  FINGERPRINT_KEY_BYTES,
+  fingerprintKeyInfo,
+  fingerprintPan,
+} from './fingerprint.js';
+export { isLuhnValid, luhnCheckDigit } from './luhn.js';
+export { MASK_CHAR, maskCardNumber, maskFromLast4, scrubCardNumbers, typicalPanLength } from './mask.js';
+export { Pan } from './pan.js';
+export { isSecret, SECRET_SERIALISATION_MESSAGE, Secret } from './secret.js';
