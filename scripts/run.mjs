@@ -2,7 +2,7 @@
 // The README's front door: `npm start`, `npm test` and `./cardbridge` work on a machine with
 // only Node and npm. Installs the pinned pnpm when it is missing (corepack is not used: it
 // fails on registries without signatures), installs the workspace from the lockfile, then runs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,22 +31,31 @@ function ensureInstalled({ quiet }) {
   if (status !== 0) process.exit(status);
 }
 
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+/** Runs the final command in the foreground: signals are passed on, its exit code is ours. */
+function handOver(cmd, cmdArgs, opts = {}) {
+  const child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: root, env: process.env, ...opts });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+}
+
+const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
+const cli = path.join(root, 'apps/cli/src/main.ts');
+const node = process.execPath;
 
 switch (task) {
   case 'start':
     ensureInstalled({ quiet: false });
-    process.exit(run(tsx, [path.join(root, 'apps/cli/src/main.ts'), 'serve', ...args]));
+    handOver(node, ['--import', `file://${tsxLoader}`, cli, 'serve', ...args]);
     break;
   case 'test':
     ensureInstalled({ quiet: false });
-    process.exit(run(vitest, ['run', ...args]));
+    handOver(vitest, ['run', ...args]);
     break;
   case 'cardbridge':
     // The CLI: install quietly only when nothing is installed yet, so `--json` output stays clean.
-    if (!existsSync(tsx)) ensureInstalled({ quiet: true });
-    process.exit(run(tsx, [path.join(root, 'apps/cli/src/main.ts'), ...args], { cwd: process.cwd() }));
+    if (!existsSync(tsxLoader)) ensureInstalled({ quiet: true });
+    handOver(node, ['--import', `file://${tsxLoader}`, cli, ...args], { cwd: process.cwd() });
     break;
   default:
     process.stderr.write('usage: node scripts/run.mjs start|test|cardbridge [args…]\n');

@@ -13,6 +13,8 @@ describe('tenant isolation over every procedure that takes an id', () => {
   let bCustomer: number;
   let bCards: { id: number }[];
   let bKeyId: number;
+  let bGatewayAccount: number;
+  let aCustomer: number;
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -21,6 +23,8 @@ describe('tenant isolation over every procedure that takes an id', () => {
     bCustomer = (await b.caller.customers.create({ firstName: 'Bea', reference: 'b-1' })).id;
     bCards = [await b.addCard(bCustomer, { last4: '1111' }), await b.addCard(bCustomer, { last4: '2222' })];
     bKeyId = (await b.caller.apiKeys.create({ name: 'b key', scopes: ['read'] })).apiKey.id;
+    bGatewayAccount = (await b.caller.gatewayAccounts.create({ type: 'test', name: 'B test' })).id;
+    aCustomer = (await a.caller.customers.create({})).id;
   });
   afterAll(() => app.close());
 
@@ -41,6 +45,42 @@ describe('tenant isolation over every procedure that takes an id', () => {
     ],
     ['paymentMethods.delete', (t, id) => t.caller.paymentMethods.delete({ id: id() }), () => bCards[0]!.id],
     ['apiKeys.revoke', (t, id) => t.caller.apiKeys.revoke({ id: id() }), () => bKeyId],
+    [
+      'paymentMethods.update',
+      (t, id) => t.caller.paymentMethods.update({ id: id(), firstName: 'M' }),
+      () => bCards[0]!.id,
+    ],
+    ['gatewayAccounts.get', (t, id) => t.caller.gatewayAccounts.get({ id: id() }), () => bGatewayAccount],
+    [
+      'gatewayAccounts.disable',
+      (t, id) => t.caller.gatewayAccounts.disable({ id: id() }),
+      () => bGatewayAccount,
+    ],
+    [
+      'paymentMethods.createFromToken (customer)',
+      (t, id) => t.caller.paymentMethods.createFromToken({ customerId: id(), token: 'tok_visa' }),
+      () => bCustomer,
+    ],
+    [
+      'paymentMethods.createFromToken (gateway account)',
+      (t, id) =>
+        t.caller.paymentMethods.createFromToken({
+          customerId: aCustomer,
+          gatewayAccountId: id(),
+          token: 'tok_visa',
+        }),
+      () => bGatewayAccount,
+    ],
+    [
+      'paymentMethods.importStripeCard (customer)',
+      (t, id) =>
+        t.caller.paymentMethods.importStripeCard({
+          customerId: id(),
+          stripeCustomerId: 'cus_x1',
+          stripeCardId: 'card_x1',
+        }),
+      () => bCustomer,
+    ],
   ];
 
   for (const [name, call, bId] of cases) {
@@ -61,6 +101,8 @@ describe('tenant isolation over every procedure that takes an id', () => {
       [bCards[0]!.id, true, 'active'],
     ]);
     expect((await b.caller.apiKeys.list()).map((k) => [k.id, k.revokedDate])).toContainEqual([bKeyId, null]);
+    expect(await b.caller.gatewayAccounts.get({ id: bGatewayAccount })).toMatchObject({ status: 'active' });
+    expect((await a.caller.paymentMethods.list({ customerId: aCustomer })).data).toEqual([]);
     const bEvents = await listAuditEvents(app.deps.db, b.tenantId);
     expect(bEvents.filter((e) => e.outcome === 'failure')).toEqual([]);
     const aFailures = (await listAuditEvents(app.deps.db, a.tenantId)).filter((e) => e.outcome === 'failure');

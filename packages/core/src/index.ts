@@ -13,3 +13,4 @@ export * from './gateway/index.js';
 export * from './vault/index.js';
 export * from './gateway-account/schemas.js';
 export * from './payment-method/from-gateway.js';
+export * from './payment-method/card-intake-schemas.js';

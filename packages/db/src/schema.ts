@@ -237,3 +237,44 @@ export const gatewayCustomers = pgTable(
     }),
   ],
 );
+
+export const exportStatuses = ['pending', 'succeeded', 'unknown', 'failed'] as const;
+
+/**
+ * A vaulted card copied to another gateway account: an alias of the same payment method, so
+ * the customer still has one card (one list entry, one default) known to several gateways.
+ * `unknown` is a destination call that timed out: reconciled by looking the card up.
+ */
+export const paymentMethodExports = pgTable(
+  'payment_method_exports',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id').notNull(),
+    paymentMethodId: integer('payment_method_id').notNull(),
+    gatewayAccountId: integer('gateway_account_id').notNull(),
+    status: text('status', { enum: exportStatuses }).notNull().default('pending'),
+    /** Deterministic: the gateway idempotency key and the metadata the copy is found by. */
+    exportKey: text('export_key').notNull(),
+    externalCustomerId: text('external_customer_id'),
+    externalCardId: text('external_card_id'),
+    error: text('error'),
+    createdAt: createdAt(),
+    modifiedAt: modifiedAt(),
+  },
+  (t) => [
+    unique('payment_method_exports_tenant_id_id_key').on(t.tenantId, t.id),
+    foreignKey({
+      name: 'payment_method_exports_payment_method_fk',
+      columns: [t.tenantId, t.paymentMethodId],
+      foreignColumns: [paymentMethods.tenantId, paymentMethods.id],
+    }),
+    foreignKey({
+      name: 'payment_method_exports_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+    uniqueIndex('payment_method_exports_one_live_per_destination')
+      .on(t.tenantId, t.paymentMethodId, t.gatewayAccountId)
+      .where(sql`${t.status} <> 'failed'`),
+  ],
+);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { type AppDeps, createContextFactory } from '../context.js';
+import { createRestHandler, isRestPath } from '../rest/handler.js';
 import { appRouter } from '../routers/index.js';
 
 const maxBodyBytes = 1_000_000;
@@ -22,6 +23,7 @@ export function createRequestListener(deps: AppDeps) {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'internal error');
     },
   });
+  const rest = createRestHandler(deps);
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -46,6 +48,7 @@ export function createRequestListener(deps: AppDeps) {
       return;
     }
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (isRestPath(url.pathname)) return rest(req, res);
     sendJson(res, 404, { error: { message: `No route for ${req.method} ${url.pathname}` } });
   };
 }

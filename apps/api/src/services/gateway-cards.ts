@@ -24,7 +24,7 @@ import {
 import type { AppDeps, Principal } from '../context.js';
 import { requireCustomer } from './customers.js';
 import { requireGatewayAccount, resolveGateway } from './gateway-accounts.js';
-import { addPaymentMethod, requireEditablePaymentMethod, withCustomerLock } from './payment-methods.js';
+import { insertWithDefaultRule, requireEditablePaymentMethod, withCustomerLock } from './payment-methods.js';
 
 /** Our deterministic idempotency key for a gateway call: same intent, same key, on every retry. */
 export function gatewayIdempotencyKey(...parts: (string | number)[]): string {
@@ -69,7 +69,7 @@ async function storeGatewayCard(
         externalCustomerId: card.externalCustomerId,
       });
     }
-    return addPaymentMethod(tx, tenantId, {
+    return insertWithDefaultRule(tx, tenantId, {
       customerId,
       gatewayAccountId: account.id,
       ...paymentMethodFieldsFromGatewayCard(card),
@@ -112,7 +112,7 @@ export async function importStripeConnectCard(deps: AppDeps, actor: Principal, i
 }
 
 /** Our customer's customer at the gateway: created on first use and remembered. */
-async function gatewayCustomerFor(
+export async function gatewayCustomerFor(
   deps: AppDeps,
   tenantId: number,
   customerId: number,
@@ -136,7 +136,7 @@ async function gatewayCustomerFor(
   });
 }
 
-function addressPatch(input: {
+export function addressPatch(input: {
   address1?: string;
   address2?: string;
   city?: string;

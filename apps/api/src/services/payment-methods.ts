@@ -44,7 +44,7 @@ export async function withCustomerLock<T>(
   });
 }
 
-async function requirePaymentMethod(db: Db, tenantId: number, id: number): Promise<PaymentMethodRow> {
+export async function requirePaymentMethod(db: Db, tenantId: number, id: number): Promise<PaymentMethodRow> {
   const row = await getPaymentMethodRow(db, tenantId, id);
   if (!row) throw notFound.paymentMethod(id);
   return row;
@@ -73,19 +73,29 @@ export async function requireEditablePaymentMethod(db: Db, tenantId: number, id:
 }
 
 /**
- * Adds a card under the customer's lock with Stripe's rule: if the customer has no default
- * card, the new card becomes the default; otherwise the default changes only when asked.
+ * Stripe's rule for a new card, inside a transaction that holds the customer's lock: if the
+ * customer has no default card, the new card becomes the default; otherwise the default
+ * changes only when asked.
  */
+export async function insertWithDefaultRule(
+  tx: Db,
+  tenantId: number,
+  values: NewPaymentMethod,
+): Promise<PaymentMethodRow> {
+  const current = await findDefaultPaymentMethod(tx, tenantId, values.customerId);
+  if (current && values.isDefault) await clearDefaultPaymentMethod(tx, tenantId, values.customerId);
+  return insertPaymentMethod(tx, tenantId, { ...values, isDefault: !current || Boolean(values.isDefault) });
+}
+
+/** Adds a card under the customer's lock, with the default rule. */
 export async function addPaymentMethod(
   db: Db,
   tenantId: number,
   values: NewPaymentMethod,
 ): Promise<PaymentMethodRow> {
-  return withCustomerLock(db, tenantId, values.customerId, async (tx) => {
-    const current = await findDefaultPaymentMethod(tx, tenantId, values.customerId);
-    if (current && values.isDefault) await clearDefaultPaymentMethod(tx, tenantId, values.customerId);
-    return insertPaymentMethod(tx, tenantId, { ...values, isDefault: !current || Boolean(values.isDefault) });
-  });
+  return withCustomerLock(db, tenantId, values.customerId, (tx) =>
+    insertWithDefaultRule(tx, tenantId, values),
+  );
 }
 
 export async function getPaymentMethod(

@@ -39,6 +39,15 @@ export class Cvv extends Secret {
     return value instanceof Cvv;
   }
 
+  /**
+   * Re-checks the code against a brand learnt after parsing (the card number's), with the same
+   * rules and messages as `parse`, without revealing the digits to the caller.
+   */
+  checkFor(cardType: CardType, field = 'cvv'): this {
+    Cvv.parse(this.reveal(), cardType, field);
+    return this;
+  }
+
   /** Always `***`, whatever the length, so the mask does not hint at the brand either. */
   get masked(): string {
     return '***';

@@ -96,7 +96,9 @@ export const createFromTokenInput = z.strictObject({
   customerId: idSchema,
   gatewayAccountId: idSchema.optional(),
   /** A gateway token: Stripe `tok_…` or a PaymentMethod `pm_…` to attach. */
-  token: z.string().regex(/^(tok|pm)_[A-Za-z0-9_]+$/, 'must be a gateway token (tok_…) or PaymentMethod (pm_…)'),
+  token: z
+    .string()
+    .regex(/^(tok|pm)_[A-Za-z0-9_]+$/, 'must be a gateway token (tok_…) or PaymentMethod (pm_…)'),
   isDefault: z.boolean().optional(),
   ...billingFields,
 });

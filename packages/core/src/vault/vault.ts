@@ -18,7 +18,8 @@ export interface Sealed {
   keyVersion: number;
 }
 
-const dekAad = (tenantId: number, version: number) => `cardbridge/dek/v1/tenant=${tenantId}/version=${version}`;
+const dekAad = (tenantId: number, version: number) =>
+  `cardbridge/dek/v1/tenant=${tenantId}/version=${version}`;
 
 /** Associated data for each kind of secret we seal: it names the exact row it belongs to. */
 export const aad = {
@@ -46,7 +47,8 @@ export class Vault {
   /** The tenant's current data key, created on first use. */
   async currentKey(tenantId: number): Promise<{ version: number; key: Buffer }> {
     const latest = await this.store.latest(tenantId);
-    if (latest) return { version: latest.version, key: this.unwrap(tenantId, latest.version, latest.wrappedKey) };
+    if (latest)
+      return { version: latest.version, key: this.unwrap(tenantId, latest.version, latest.wrappedKey) };
     return this.rotateKey(tenantId);
   }
 
@@ -55,7 +57,9 @@ export class Vault {
     for (let attempt = 0; attempt < 5; attempt++) {
       const version = ((await this.store.latest(tenantId))?.version ?? 0) + 1;
       const key = randomBytes(32);
-      if (await this.store.insert(tenantId, version, seal(this.master.bytes(), key, dekAad(tenantId, version)))) {
+      if (
+        await this.store.insert(tenantId, version, seal(this.master.bytes(), key, dekAad(tenantId, version)))
+      ) {
         return { version, key };
       }
     }
@@ -70,7 +74,11 @@ export class Vault {
 
   async sealPan(tenantId: number, paymentMethodId: number, pan: Pan): Promise<Sealed> {
     const { version, key } = await this.currentKey(tenantId);
-    const ciphertext = seal(key, Buffer.from(pan.reveal(), 'utf8'), aad.pan(tenantId, paymentMethodId, version));
+    const ciphertext = seal(
+      key,
+      Buffer.from(pan.reveal(), 'utf8'),
+      aad.pan(tenantId, paymentMethodId, version),
+    );
     return { ciphertext, keyVersion: version };
   }
 
@@ -82,14 +90,31 @@ export class Vault {
 
   async sealGatewaySecret(tenantId: number, gatewayAccountId: number, secret: string): Promise<Sealed> {
     const { version, key } = await this.currentKey(tenantId);
-    const ciphertext = seal(key, Buffer.from(secret, 'utf8'), aad.gatewaySecret(tenantId, gatewayAccountId, version));
+    const ciphertext = seal(
+      key,
+      Buffer.from(secret, 'utf8'),
+      aad.gatewaySecret(tenantId, gatewayAccountId, version),
+    );
     return { ciphertext, keyVersion: version };
   }
 
   async openGatewaySecret(tenantId: number, gatewayAccountId: number, sealed: Sealed): Promise<string> {
     const key = await this.keyFor(tenantId, sealed.keyVersion);
-    return open(key, sealed.ciphertext, aad.gatewaySecret(tenantId, gatewayAccountId, sealed.keyVersion)).toString(
-      'utf8',
-    );
+    return open(
+      key,
+      sealed.ciphertext,
+      aad.gatewaySecret(tenantId, gatewayAccountId, sealed.keyVersion),
+    ).toString('utf8');
+  }
+
+  /** Re-seals a card number under the tenant's current data key (key rotation). */
+  async resealPan(tenantId: number, paymentMethodId: number, sealed: Sealed): Promise<Sealed> {
+    const pan = await this.openPan(tenantId, paymentMethodId, sealed);
+    return this.sealPan(tenantId, paymentMethodId, pan);
+  }
+
+  async resealGatewaySecret(tenantId: number, gatewayAccountId: number, sealed: Sealed): Promise<Sealed> {
+    const secret = await this.openGatewaySecret(tenantId, gatewayAccountId, sealed);
+    return this.sealGatewaySecret(tenantId, gatewayAccountId, secret);
   }
 }

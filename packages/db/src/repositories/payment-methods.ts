@@ -1,4 +1,4 @@
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { paymentMethods } from '../schema.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
@@ -7,7 +7,10 @@ export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = Omit<
   typeof paymentMethods.$inferInsert,
   'id' | 'tenantId' | 'createdAt' | 'modifiedAt' | 'status'
->;
+> & {
+  /** An id from `reservePaymentMethodId`, when the row's ciphertext must name it before insert. */
+  id?: number;
+};
 
 const byId = (tenantId: number, id: number) =>
   and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.id, id));
@@ -17,11 +20,25 @@ export async function insertPaymentMethod(
   tenantId: number,
   values: NewPaymentMethod,
 ): Promise<PaymentMethodRow> {
-  const [row] = await db
-    .insert(paymentMethods)
-    .values({ ...values, tenantId })
-    .returning();
+  const insert =
+    values.id === undefined ? db.insert(paymentMethods) : db.insert(paymentMethods).overridingSystemValue();
+  const [row] = await insert.values({ ...values, tenantId }).returning();
   return row!;
+}
+
+/**
+ * Takes the next payment method id from the identity sequence, so a vaulted card number can
+ * be sealed with associated data naming its row before the row exists: the row is never
+ * written half-vaulted.
+ */
+export async function reservePaymentMethodId(db: Db): Promise<number> {
+  const result = await db.execute<{ id: number }>(
+    sql`select nextval(pg_get_serial_sequence('payment_methods', 'id'))::int as id`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
+    id: number;
+  }[];
+  return rows[0]!.id;
 }
 
 export async function getPaymentMethod(

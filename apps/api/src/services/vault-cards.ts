@@ -1,0 +1,206 @@
+import {
+  alpha2FromCountryId,
+  type CardWriteResult,
+  type CreateCardInput,
+  type Cvv,
+  countryFromAlpha2,
+  DomainError,
+  type DuplicatePolicy,
+  deriveTenantFingerprintKey,
+  fingerprintPan,
+  isExpired,
+  maskCardNumber,
+  type Pan,
+  type PaymentGateway,
+  parseExpiry,
+  type ReplaceCreditCardInput,
+  toPaymentMethodDto,
+} from '@cardbridge/core';
+import {
+  clearDefaultPaymentMethod,
+  findActiveByFingerprint,
+  type GatewayAccountRow,
+  insertPaymentMethod,
+  type PaymentMethodRow,
+  reservePaymentMethodId,
+  updatePaymentMethod,
+} from '@cardbridge/db';
+import type { AppDeps, Principal } from '../context.js';
+import { requireCustomer } from './customers.js';
+import { resolveGateway } from './gateway-accounts.js';
+import { addressPatch, gatewayCustomerFor, gatewayIdempotencyKey } from './gateway-cards.js';
+import { insertWithDefaultRule, requireEditablePaymentMethod, withCustomerLock } from './payment-methods.js';
+
+/*
+ * The PCI path: cards from a full number. The number is sealed in our vault (AES-256-GCM,
+ * bound to its row), fingerprinted with the tenant's HMAC key, and shown only masked. The CVV
+ * exists in memory for the one gateway call that needs it and is never stored.
+ */
+
+interface CardHolder {
+  expirationMonth: number;
+  expirationYear: number;
+  firstName: string;
+  lastName: string;
+  address1?: string | null;
+  address2?: string | null;
+  countryId?: number | null;
+  stateId?: number | null;
+  city?: string | null;
+  postalZip?: string | null;
+}
+
+export function tenantFingerprint(deps: AppDeps, tenantId: number, pan: Pan): string {
+  return fingerprintPan(pan, deriveTenantFingerprintKey(deps.masterKey.derive('fingerprint'), tenantId));
+}
+
+function validExpiry(deps: AppDeps, holder: CardHolder) {
+  const expiry = parseExpiry(holder.expirationMonth, holder.expirationYear);
+  if (isExpired(expiry, deps.clock())) throw DomainError.field('expirationYear', 'the card has expired');
+  return expiry;
+}
+
+function holderColumns(holder: CardHolder) {
+  const alpha2 = alpha2FromCountryId(holder.countryId);
+  if (holder.countryId && !alpha2) throw DomainError.field('countryId', 'unknown ISO 3166-1 numeric code');
+  const country = countryFromAlpha2(alpha2);
+  return {
+    firstName: holder.firstName,
+    lastName: holder.lastName,
+    address1: holder.address1 ?? '',
+    address2: holder.address2 ?? '',
+    city: holder.city ?? '',
+    postalZip: holder.postalZip ?? '',
+    stateId: holder.stateId ?? null,
+    countryId: country?.countryId ?? null,
+    country: country?.country ?? '',
+  };
+}
+
+/** Applies the caller's duplicate policy; returns the duplicate found, if any. */
+async function checkDuplicate(
+  deps: AppDeps,
+  tenantId: number,
+  customerId: number,
+  fingerprint: string,
+  policy: DuplicatePolicy,
+  exceptId?: number,
+): Promise<PaymentMethodRow | undefined> {
+  const duplicate = await findActiveByFingerprint(deps.db, tenantId, customerId, fingerprint, exceptId);
+  if (duplicate && policy === 'reject') {
+    throw new DomainError(
+      'CONFLICT',
+      `This card duplicates payment method ${duplicate.id} of customer ${customerId}.`,
+      {
+        duplicateOf: duplicate.id,
+      },
+    );
+  }
+  return duplicate;
+}
+
+interface GatewayCopy {
+  account: GatewayAccountRow;
+  gateway: PaymentGateway;
+  externalCustomerId: string;
+  externalCardId: string;
+}
+
+/** Creates the card at a gateway account (which verifies it, as Stripe does on attach). */
+async function createAtGateway(
+  deps: AppDeps,
+  tenantId: number,
+  customerId: number,
+  gatewayAccountId: number | undefined,
+  card: { pan: Pan; cvv?: Cvv; expMonth: number; expYear: number; holder: CardHolder; fingerprint: string },
+  purpose: string,
+): Promise<GatewayCopy> {
+  const { account, gateway } = await resolveGateway(deps, tenantId, gatewayAccountId);
+  const externalCustomerId = await gatewayCustomerFor(deps, tenantId, customerId, account, gateway);
+  const name = `${card.holder.firstName} ${card.holder.lastName}`.trim() || null;
+  const created = await gateway.createCardFromNumber({
+    externalCustomerId,
+    pan: card.pan,
+    ...(card.cvv ? { cvv: card.cvv } : {}),
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    name,
+    address: addressPatch({
+      address1: card.holder.address1 ?? undefined,
+      address2: card.holder.address2 ?? undefined,
+      city: card.holder.city ?? undefined,
+      postalZip: card.holder.postalZip ?? undefined,
+      countryId: card.holder.countryId ?? undefined,
+    }),
+    metadata: { cardbridge_customer_id: String(customerId) },
+    idempotencyKey: gatewayIdempotencyKey(
+      purpose,
+      tenantId,
+      customerId,
+      account.id,
+      card.fingerprint,
+      card.expMonth,
+      card.expYear,
+    ),
+  });
+  return { account, gateway, externalCustomerId, externalCardId: created.externalCardId };
+}
+
+/** Seals the number for a reserved row id: done before the transaction opens (PGlite runs one at a time). */
+async function sealForNewRow(deps: AppDeps, tenantId: number, pan: Pan) {
+  const id = await reservePaymentMethodId(deps.db);
+  const sealed = await deps.vault.sealPan(tenantId, id, pan);
+  return { id, panCiphertext: sealed.ciphertext, panKeyVersion: sealed.keyVersion };
+}
+
+/** `paymentMethods.createCard`: a card from its full number, into our vault. */
+export async function createCard(
+  deps: AppDeps,
+  actor: Principal,
+  input: CreateCardInput,
+): Promise<CardWriteResult> {
+  const { tenantId } = actor;
+  await requireCustomer(deps.db, tenantId, input.customerId);
+  const expiry = validExpiry(deps, input);
+  const pan = input.cardNumber;
+  const fingerprint = tenantFingerprint(deps, tenantId, pan);
+  const duplicate = await checkDuplicate(
+    deps,
+    tenantId,
+    input.customerId,
+    fingerprint,
+    input.duplicatePolicy,
+  );
+  if (duplicate && input.duplicatePolicy === 'return_existing') {
+    return { ...toPaymentMethodDto(duplicate), duplicateOf: duplicate.id, collected: null };
+  }
+  const atGateway = input.verify
+    ? await createAtGateway(
+        deps,
+        tenantId,
+        input.customerId,
+        input.gatewayAccountId,
+        { pan, cvv: input.cvv, expMonth: expiry.month, expYear: expiry.year4, holder: input, fingerprint },
+        'create-card',
+      )
+    : undefined;
+  const sealed = await sealForNewRow(deps, tenantId, pan);
+  const row = await withCustomerLock(deps.db, tenantId, input.customerId, (tx) =>
+    insertWithDefaultRule(tx, tenantId, {
+      ...sealed,
+      customerId: input.customerId,
+      cardType: pan.brand,
+      maskedCardNumber: maskCardNumber(pan.reveal()),
+      expirationMonth: expiry.month,
+      expirationYear: expiry.year4,
+      ...holderColumns(input),
+      fingerprint,
+      storedInVault: true,
+      gatewayAccountId: atGateway?.account.id ?? null,
+      externalCustomerId: atGateway?.externalCustomerId ?? null,
+      externalCardId: atGateway?.externalCardId ?? null,
+      isDefault: input.isDefault ?? false,
+    }),
+  );
+  return { ...toPaymentMethodDto(row), duplicateOf: duplicate?.id ?? null, collected: null };
+}

@@ -1,0 +1,104 @@
+import {
+  type ApiKeyDto,
+  createApiKeyInput,
+  listApiKeysInput,
+  revokeApiKeyInput,
+  scopes,
+} from '@cardbridge/core';
+import type { Command } from 'commander';
+import type { ApiClient } from '../client.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { recordTable, shortDate, table } from '../output.js';
+import { intValue, listValue, parseInput } from '../parse.js';
+
+const tenantScopes = scopes.filter((s) => s !== 'platform');
+
+/** The only place a secret is ever printed: right after it was created. */
+export function secretNotice(secret: string): string {
+  return [
+    '',
+    `API key secret: ${secret}`,
+    'This secret is shown only once: store it now (e.g. as CARDBRIDGE_API_KEY). It cannot be shown again.',
+    '',
+  ].join('\n');
+}
+
+export function keyRows(keys: ApiKeyDto[]): string {
+  return table(
+    ['id', 'key', 'name', 'scopes', 'created', 'last used', 'revoked'],
+    keys.map((k) => [
+      k.id,
+      k.keyId,
+      k.name,
+      k.scopes.join(','),
+      shortDate(k.createdDate),
+      shortDate(k.lastUsedDate),
+      shortDate(k.revokedDate),
+    ]),
+  );
+}
+
+/** `keys revoke` takes the numeric id or the public key id (`cbk_…`, as `keys list` shows it). */
+async function resolveKeyId(client: ApiClient, raw: string): Promise<number | string> {
+  if (!/^cbk_[0-9a-f]{12}$/.test(raw.trim())) return intValue(raw) ?? raw;
+  const keys = await client.apiKeys.list.query({ includeRevoked: true });
+  const match = keys.find((k) => k.keyId === raw.trim());
+  if (!match)
+    throw new UsageError(`no API key ${raw} in this tenant`, [{ path: 'id', message: 'Unknown key id' }]);
+  return match.id;
+}
+
+export function registerKeys(program: Command, ctx: CliContext): void {
+  const keys = program
+    .command('keys')
+    .description("manage the API keys of your key's tenant (needs the admin scope)");
+
+  keys
+    .command('create')
+    .description('create an API key (its secret is shown once)')
+    .requiredOption('--name <name>', 'what the key is for')
+    .requiredOption('--scopes <list>', `comma-separated scopes: ${tenantScopes.join(', ')}`)
+    .action(async (opts: { name: string; scopes: string }) => {
+      const input = parseInput(createApiKeyInput, { name: opts.name, scopes: listValue(opts.scopes) });
+      const result = await (await ctx.client()).apiKeys.create.mutate(input);
+      ctx.emit(result, () =>
+        [
+          `Created API key ${result.apiKey.id}.\n`,
+          keyRows([result.apiKey]),
+          secretNotice(result.secret),
+        ].join(''),
+      );
+    });
+
+  keys
+    .command('list')
+    .description('list API keys (never their secrets)')
+    .option('--include-revoked', 'also list revoked keys', false)
+    .action(async (opts: { includeRevoked: boolean }) => {
+      const input = parseInput(listApiKeysInput, { includeRevoked: opts.includeRevoked });
+      const result = await (await ctx.client()).apiKeys.list.query(input);
+      ctx.emit(result, () => `${keyRows(result)}${result.length} key${result.length === 1 ? '' : 's'}\n`);
+    });
+
+  keys
+    .command('revoke')
+    .description('revoke an API key: it stops working at once')
+    .argument('<id>', 'key id (number) or public key id (cbk_…)')
+    .action(async (rawId: string) => {
+      const client = await ctx.client();
+      const input = parseInput(revokeApiKeyInput, { id: await resolveKeyId(client, rawId) });
+      const result = await client.apiKeys.revoke.mutate(input);
+      ctx.emit(result, () =>
+        [
+          `Revoked API key ${result.id} (${result.keyId}).\n`,
+          recordTable([
+            ['id', result.id],
+            ['key', result.keyId],
+            ['name', result.name],
+            ['revoked', shortDate(result.revokedDate)],
+          ]),
+        ].join(''),
+      );
+    });
+}
