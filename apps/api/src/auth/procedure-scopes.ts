@@ -25,6 +25,11 @@ export const procedureScopes = {
   'paymentMethods.createFromToken': 'write',
   'paymentMethods.importStripeCard': 'imports',
   'paymentMethods.importStripeConnectCard': 'imports',
+  'paymentMethods.createCard': 'cards:intake',
+  'paymentMethods.replaceCreditCard': 'cards:intake',
+  'paymentMethods.export': 'cards:export',
+  'vault.rotateKey': 'admin',
+  'vault.reencrypt': 'admin',
 } as const satisfies Record<string, Scope>;
 
 export type ProcedurePath = keyof typeof procedureScopes;

@@ -1,4 +1,9 @@
-import { type PaymentMethodDto, paymentMethodDto } from '@cardbridge/core';
+import {
+  type CardWriteResult,
+  cardWriteResult,
+  type PaymentMethodDto,
+  paymentMethodDto,
+} from '@cardbridge/core';
 import { z } from 'zod';
 
 const s = paymentMethodDto.shape;
@@ -76,4 +81,15 @@ export function toFusebillPaymentMethod(dto: PaymentMethodDto): FusebillPaymentM
     fingerprint: dto.fingerprint,
     createdDate: dto.createdDate,
   } satisfies Record<keyof PaymentMethodDto | 'storedInFusebillVault', unknown>;
+}
+
+/** A card written through the PCI path: the DTO plus what duplicates it and what was collected. */
+export const fusebillCardWriteResult = fusebillPaymentMethodDto.extend({
+  duplicateOf: cardWriteResult.shape.duplicateOf,
+  collected: cardWriteResult.shape.collected,
+});
+
+export function toFusebillCardWrite(result: CardWriteResult): z.infer<typeof fusebillCardWriteResult> {
+  const { duplicateOf, collected, ...dto } = result;
+  return { ...toFusebillPaymentMethod(dto), duplicateOf, collected };
 }

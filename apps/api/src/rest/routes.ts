@@ -18,19 +18,49 @@
  *   - `requestSchema` / `responseSchema` / `query` / `params` feed `/openapi.json` only.
  */
 import {
+  createCardInput,
   DomainError,
   deletedPaymentMethodDto,
   idSchema,
   importStripeCardInput,
   notFound,
   paginationInput,
+  replaceCreditCardInput,
 } from '@cardbridge/core';
 import type { inferRouterOutputs } from '@trpc/server';
 import { z } from 'zod';
 import type { AppRouter } from '../routers/index.js';
 import type { RestCaller } from './caller.js';
-import { coerceFields, isPlainObject, optionalInt, toBool, toInt } from './coerce.js';
-import { fusebillPaymentMethodDto, toFusebillPaymentMethod } from './fusebill-dto.js';
+import {
+  coerceFields,
+  isPlainObject,
+  nullToUndefined,
+  optionalBool,
+  optionalInt,
+  toBool,
+  toInt,
+} from './coerce.js';
+import {
+  fusebillCardWriteResult,
+  fusebillPaymentMethodDto,
+  toFusebillCardWrite,
+  toFusebillPaymentMethod,
+} from './fusebill-dto.js';
+
+/** The seed's Python body sends numbers and booleans as strings and absent values as None. */
+const cardFieldCoercions = {
+  customerId: toInt,
+  expirationMonth: toInt,
+  expirationYear: toInt,
+  countryId: optionalInt,
+  stateId: optionalInt,
+  isDefault: optionalBool,
+  verify: optionalBool,
+  address1: nullToUndefined,
+  address2: nullToUndefined,
+  city: nullToUndefined,
+  postalZip: nullToUndefined,
+};
 
 type Outputs = inferRouterOutputs<AppRouter>;
 
@@ -223,29 +253,40 @@ export const restRoutes: readonly AnyRestRoute[] = [
     responseSchema: fusebillPaymentMethodDto,
   }),
 
-  // ── Slots for the PCI routes (issue 4) ──
-  // defineRoute({
-  //   method: 'POST',
-  //   path: '/v1/paymentMethods/creditCard',
-  //   procedure: 'paymentMethods.<create procedure>',
-  //   summary: 'Create a credit card',
-  //   requestSchema: <its input schema>,
-  //   toInput: ({ body }) => coerceFields(body, { customerId: toInt, isDefault: optionalBool, … }),
-  //   toResponse: toFusebillPaymentMethod,
-  //   responseSchema: fusebillPaymentMethodDto,
-  // }),
-  //
-  // defineRoute({
-  //   method: 'PUT',
-  //   path: '/v1/paymentMethods/creditCard',
-  //   procedure: 'paymentMethods.<replace procedure>',
-  //   summary: 'Replace a credit card (full card number; PCI path)',
-  //   requestSchema: <its input schema>,
-  //   // The seed's Python body echoes read-only DTO fields (cardType, country, uri, …) with
-  //   // None → null and "false" strings: omitKeys(…) them, then coerceFields with
-  //   // optionalInt / optionalBool / nullToUndefined as the input schema needs.
-  //   toInput: ({ body }) => coerceFields(omitKeys(body, [...]), { id: toInt, customerId: toInt, … }),
-  //   toResponse: toFusebillPaymentMethod,
-  //   responseSchema: fusebillPaymentMethodDto,
-  // }),
+  // ── The PCI path (seeds/fusebill-replace-credit-card.txt) ──
+  defineRoute({
+    method: 'POST',
+    path: '/v1/paymentMethods/creditCard',
+    procedure: 'paymentMethods.createCard',
+    summary: 'Create a credit card from its full number (PCI; scope cards:intake)',
+    description:
+      'The number is encrypted into the vault; the CVV is used for the one gateway call of `verify` and never stored.',
+    requestSchema: createCardInput,
+    toInput: ({ body }) => coerceFields(body, cardFieldCoercions),
+    toResponse: toFusebillCardWrite,
+    responseSchema: fusebillCardWriteResult,
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/paymentMethods/creditCard',
+    procedure: 'paymentMethods.replaceCreditCard',
+    summary: 'Replace a credit card (PCI; scope cards:intake)',
+    description:
+      'The GET/PUT pattern: the DTO as read by a GET plus the unmasked `cardNumber` and `cvv`. Answers the NEW ' +
+      'payment method (new id, `originalPaymentMethodId` = the replaced id). With `paymentCollectOptions` the ' +
+      'amount is collected first; a decline leaves the old card as it was.',
+    requestSchema: replaceCreditCardInput,
+    toInput: ({ body }) =>
+      coerceFields(body, {
+        ...cardFieldCoercions,
+        id: toInt,
+        storedInFusebillVault: optionalBool,
+        storedInVault: optionalBool,
+        isUsedForBillingPeriodOverride: optionalBool,
+        originalPaymentMethodId: optionalInt,
+        gatewayAccountId: optionalInt,
+      }),
+    toResponse: toFusebillCardWrite,
+    responseSchema: fusebillCardWriteResult,
+  }),
 ];

@@ -4,6 +4,7 @@ import { customersRouter } from './customers.js';
 import { gatewayAccountsRouter } from './gateway-accounts.js';
 import { paymentMethodsRouter } from './payment-methods.js';
 import { tenantsRouter } from './tenants.js';
+import { vaultRouter } from './vault.js';
 
 export const appRouter = router({
   tenants: tenantsRouter,
@@ -11,6 +12,7 @@ export const appRouter = router({
   customers: customersRouter,
   gatewayAccounts: gatewayAccountsRouter,
   paymentMethods: paymentMethodsRouter,
+  vault: vaultRouter,
 });
 
 export type AppRouter = typeof appRouter;

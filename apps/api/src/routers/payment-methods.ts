@@ -1,16 +1,23 @@
 import {
+  cardWriteResult,
+  createCardInput,
   createFromTokenInput,
   deletedPaymentMethodDto,
   deletePaymentMethodInput,
+  exportPaymentMethodInput,
   importStripeCardInput,
   listPaymentMethodsInput,
   paymentMethodDto,
+  paymentMethodExportDto,
   paymentMethodIdInput,
   paymentMethodList,
+  replaceCreditCardInput,
   updatePaymentMethodInput,
 } from '@cardbridge/core';
+import * as exportsService from '../services/exports.js';
 import * as gatewayCards from '../services/gateway-cards.js';
 import * as paymentMethods from '../services/payment-methods.js';
+import * as vaultCards from '../services/vault-cards.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 export const paymentMethodsRouter = router({
@@ -46,4 +53,19 @@ export const paymentMethodsRouter = router({
     .input(updatePaymentMethodInput)
     .output(paymentMethodDto)
     .mutation(({ ctx, input }) => gatewayCards.updatePaymentMethodDetails(ctx.deps, ctx.principal, input)),
+  /** PCI path: a card from its full number into our vault (scope cards:intake). */
+  createCard: protectedProcedure
+    .input(createCardInput)
+    .output(cardWriteResult)
+    .mutation(({ ctx, input }) => vaultCards.createCard(ctx.deps, ctx.principal, input)),
+  /** PCI path: `seeds/fusebill-replace-credit-card.txt` (scope cards:intake). */
+  replaceCreditCard: protectedProcedure
+    .input(replaceCreditCardInput)
+    .output(cardWriteResult)
+    .mutation(({ ctx, input }) => vaultCards.replaceCreditCard(ctx.deps, ctx.principal, input)),
+  /** `seeds/chargebee-export-payment-source.txt` (scope cards:export). */
+  export: protectedProcedure
+    .input(exportPaymentMethodInput)
+    .output(paymentMethodExportDto)
+    .mutation(({ ctx, input }) => exportsService.exportPaymentMethod(ctx.deps, ctx.principal, input)),
 });

@@ -10,6 +10,7 @@ import {
   fingerprintPan,
   isExpired,
   maskCardNumber,
+  notFound,
   type Pan,
   type PaymentGateway,
   parseExpiry,
@@ -203,4 +204,118 @@ export async function createCard(
     }),
   );
   return { ...toPaymentMethodDto(row), duplicateOf: duplicate?.id ?? null, collected: null };
+}
+
+/** Charges an amount on a card just created at a gateway; a decline removes that card again. */
+async function collect(
+  copy: GatewayCopy,
+  tenantId: number,
+  replacedId: number,
+  options: { collectionAmount: number; currency: string },
+) {
+  const amountMinor = Math.round(options.collectionAmount * 100);
+  const ref = { externalCustomerId: copy.externalCustomerId, externalCardId: copy.externalCardId };
+  try {
+    const charge = await copy.gateway.charge({
+      ...ref,
+      amountMinor,
+      currency: options.currency,
+      description: `cardbridge replace of payment method ${replacedId}`,
+      metadata: { cardbridge_replaced_payment_method_id: String(replacedId) },
+      idempotencyKey: gatewayIdempotencyKey(
+        'replace-collect',
+        tenantId,
+        replacedId,
+        copy.externalCardId,
+        amountMinor,
+      ),
+    });
+    return {
+      amount: charge.amountMinor / 100,
+      currency: charge.currency,
+      chargeId: charge.chargeId,
+      status: charge.status,
+    };
+  } catch (err) {
+    // The replacement does not stand: take the unused card off the gateway again (best effort).
+    await copy.gateway.deleteCard(ref).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * `seeds/fusebill-replace-credit-card.txt`: a NEW payment method from the full number, linked
+ * to the old one by `originalPaymentMethodId`. The new row, the old one becoming `replaced`
+ * and the default flag moving happen in one transaction. With `paymentCollectOptions`, the
+ * amount is collected before that transaction: a decline leaves everything as it was — the
+ * replacement does not stand (documented in the README).
+ */
+export async function replaceCreditCard(
+  deps: AppDeps,
+  actor: Principal,
+  input: ReplaceCreditCardInput,
+): Promise<CardWriteResult> {
+  const { tenantId } = actor;
+  const old = await requireEditablePaymentMethod(deps.db, tenantId, input.id);
+  if (old.customerId !== input.customerId) throw notFound.paymentMethod(input.id);
+  const expiry = validExpiry(deps, input);
+  const pan = input.cardNumber;
+  const fingerprint = tenantFingerprint(deps, tenantId, pan);
+  const duplicate = await checkDuplicate(
+    deps,
+    tenantId,
+    old.customerId,
+    fingerprint,
+    input.duplicatePolicy,
+    old.id,
+  );
+  if (duplicate && input.duplicatePolicy === 'return_existing') {
+    return { ...toPaymentMethodDto(duplicate), duplicateOf: duplicate.id, collected: null };
+  }
+  // A card that lived at a gateway is replaced there too; collecting needs one as well.
+  const needsGateway = old.gatewayAccountId !== null || input.paymentCollectOptions !== undefined;
+  const copy = needsGateway
+    ? await createAtGateway(
+        deps,
+        tenantId,
+        old.customerId,
+        old.gatewayAccountId ?? undefined,
+        { pan, cvv: input.cvv, expMonth: expiry.month, expYear: expiry.year4, holder: input, fingerprint },
+        `replace-${old.id}`,
+      )
+    : undefined;
+  const collected =
+    copy && input.paymentCollectOptions
+      ? await collect(copy, tenantId, old.id, input.paymentCollectOptions)
+      : null;
+  const sealed = await sealForNewRow(deps, tenantId, pan);
+  const row = await withCustomerLock(deps.db, tenantId, old.customerId, async (tx) => {
+    // Re-read under the lock: a concurrent replace or delete of the same card wins only once.
+    const current = await requireEditablePaymentMethod(tx, tenantId, old.id);
+    const replacement = await insertPaymentMethod(tx, tenantId, {
+      ...sealed,
+      customerId: old.customerId,
+      originalPaymentMethodId: old.id,
+      cardType: pan.brand,
+      maskedCardNumber: maskCardNumber(pan.reveal()),
+      expirationMonth: expiry.month,
+      expirationYear: expiry.year4,
+      ...holderColumns(input),
+      state: old.state,
+      email: old.email,
+      fingerprint,
+      storedInVault: true,
+      gatewayAccountId: copy?.account.id ?? null,
+      externalCustomerId: copy?.externalCustomerId ?? null,
+      externalCardId: copy?.externalCardId ?? null,
+      isDefault: false,
+    });
+    await updatePaymentMethod(tx, tenantId, current.id, { status: 'replaced', isDefault: false });
+    if (current.isDefault || input.isDefault) {
+      await clearDefaultPaymentMethod(tx, tenantId, old.customerId);
+      return (await updatePaymentMethod(tx, tenantId, replacement.id, { isDefault: true }))!;
+    }
+    return replacement;
+  });
+  return { ...toPaymentMethodDto(row), duplicateOf: duplicate?.id ?? null, collected };
 }

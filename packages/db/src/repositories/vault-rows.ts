@@ -70,17 +70,26 @@ export async function countStaleSealedRows(db: Db, tenantId: number, latestVersi
   return (pans?.n ?? 0) + (secrets?.n ?? 0);
 }
 
-export async function setPanCiphertext(
+/** Swaps the ciphertext only if the row still holds `previous` (compare-and-set). */
+export async function replacePanCiphertext(
   db: Db,
   tenantId: number,
   id: number,
-  ciphertext: string,
-  keyVersion: number,
-) {
-  await db
+  previous: string,
+  next: { ciphertext: string; keyVersion: number },
+): Promise<boolean> {
+  const rows = await db
     .update(paymentMethods)
-    .set({ panCiphertext: ciphertext, panKeyVersion: keyVersion })
-    .where(and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.id, id)));
+    .set({ panCiphertext: next.ciphertext, panKeyVersion: next.keyVersion })
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.id, id),
+        eq(paymentMethods.panCiphertext, previous),
+      ),
+    )
+    .returning({ id: paymentMethods.id });
+  return rows.length === 1;
 }
 
 export async function replaceGatewaySecretCiphertext(

@@ -67,3 +67,5 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
   return url ? postgresTestDatabase(url) : pgliteTestDatabase();
 }
+
+export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
