@@ -9,6 +9,7 @@ import { GatewayRegistry } from '../src/gateways/registry.js';
 import { createLogger } from '../src/logger.js';
 import { appRouter } from '../src/routers/index.js';
 import { issueApiKey } from '../src/services/access.js';
+import { createDefaultTestAccount } from '../src/services/gateway-accounts.js';
 import { addPaymentMethod } from '../src/services/payment-methods.js';
 import { createCallerFactory } from '../src/trpc.js';
 
@@ -67,6 +68,7 @@ export async function createTestApp(
     async tenant(keyScopes = scopes.filter((s) => s !== 'platform')) {
       const t = await insertTenant(database.db, { name: `tenant-${++tenantCounter}` });
       const { secret } = await issueApiKey(database.db, t.id, 'test', keyScopes);
+      await createDefaultTestAccount(database.db, t.id);
       return {
         tenantId: t.id,
         key: secret,

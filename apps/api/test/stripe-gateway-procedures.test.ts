@@ -1,6 +1,7 @@
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshCardNumber } from './card-data.js';
 import { createTestApp, errorOf, type TestApp, type TestTenant } from './helpers.js';
 
 const secretKey = 'sk_test_cardbridgeImport01';
@@ -274,6 +275,39 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
     const pm = await t.caller.paymentMethods.createFromToken({ customerId: ours.id, token: 'tok_visa' });
     const testAccount = (await t.caller.gatewayAccounts.list()).find((a) => a.type === 'test')!;
     expect(pm).toMatchObject({ gatewayAccountId: testAccount.id, maskedCardNumber: '************4242' });
+  });
+
+  it('exports a vaulted card to a Stripe account: a card on the Stripe customer mapped to ours', async () => {
+    const ours = await t.caller.customers.create({ firstName: 'Vera' });
+    const number = freshCardNumber();
+    const card = await t.caller.paymentMethods.createCard({
+      customerId: ours.id,
+      cardNumber: number,
+      expirationMonth: 6,
+      expirationYear: 34,
+      firstName: 'Vera',
+      lastName: 'Vault',
+    });
+    const exported = await t.caller.paymentMethods.export({ id: card.id, gatewayAccountId: stripeAccountId });
+    expect(exported).toMatchObject({ status: 'succeeded', gatewayAccountId: stripeAccountId });
+    const atStripe = (await stripe.customers.retrieveSource(
+      exported.externalCustomerId!,
+      exported.externalCardId!,
+    )) as Stripe.Card;
+    expect(atStripe).toMatchObject({ last4: number.slice(-4), exp_month: 6, exp_year: 2034, name: 'Vera Vault' });
+    expect(atStripe.metadata).toMatchObject({ cardbridge_payment_method_id: String(card.id) });
+    // A card imported from Stripe is refused: only Stripe holds its number (Chargebee likewise).
+    const held = await stripeCustomerWithCard();
+    const imported = await t.caller.paymentMethods.importStripeCard({
+      customerId: ours.id,
+      stripeCustomerId: held.customer.id,
+      stripeCardId: held.card.id,
+      gatewayAccountId: stripeAccountId,
+    });
+    const testAccount = (await t.caller.gatewayAccounts.list()).find((a) => a.type === 'test')!;
+    const refused = await errorOf(() => t.caller.paymentMethods.export({ id: imported.id, gatewayAccountId: testAccount.id }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(refused.message).toContain(`held by gateway account ${stripeAccountId}`);
   });
 
   it('retries 5xx within bounds and reports a timeout as such', async () => {

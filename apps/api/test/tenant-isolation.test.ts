@@ -29,6 +29,7 @@ describe('tenant isolation over every procedure that takes an id', () => {
   afterAll(() => app.close());
 
   const missing = 2_000_000_000;
+  const holder = { expirationMonth: 12, expirationYear: 40, firstName: 'M', lastName: 'X' };
   const cases: [string, (t: TestTenant, id: () => number) => Promise<unknown>, () => number][] = [
     ['customers.get', (t, id) => t.caller.customers.get({ id: id() }), () => bCustomer],
     [
@@ -70,6 +71,22 @@ describe('tenant isolation over every procedure that takes an id', () => {
           token: 'tok_visa',
         }),
       () => bGatewayAccount,
+    ],
+    [
+      'paymentMethods.createCard (customer)',
+      (t, id) => t.caller.paymentMethods.createCard({ customerId: id(), cardNumber: '4242424242424242', ...holder }),
+      () => bCustomer,
+    ],
+    [
+      'paymentMethods.replaceCreditCard',
+      (t, id) =>
+        t.caller.paymentMethods.replaceCreditCard({ id: id(), customerId: bCustomer, cardNumber: '4242424242424242', ...holder }),
+      () => bCards[1]!.id,
+    ],
+    [
+      'paymentMethods.export',
+      (t, id) => t.caller.paymentMethods.export({ id: id(), gatewayAccountId: bGatewayAccount }),
+      () => bCards[1]!.id,
     ],
     [
       'paymentMethods.importStripeCard (customer)',

@@ -46,11 +46,35 @@ export function parseJsonBody(text: string, contentType: string | undefined): un
     );
   }
   try {
-    return JSON5.parse(trimmed);
+    return parseLenient(trimmed);
   } catch (e) {
     const { lineNumber, columnNumber } = e as { lineNumber?: number; columnNumber?: number };
     const at = lineNumber && columnNumber ? ` (line ${lineNumber}, column ${columnNumber})` : '';
     throw new RestError(400, `Request body is not valid JSON${at}.`);
+  }
+}
+
+const bareValue = /([:[,]\s*)([A-Za-z_$][\w$]*)(?=\s*[,}\]])/g;
+const literals = new Set(['true', 'false', 'null', 'Infinity', 'NaN']);
+
+/**
+ * JSON5, and when that fails, one more try with bare identifier values quoted. The seed's
+ * curl example is `-d "{customerId:1,stripeCustomerId:{id},stripeCardId:{id}}"`; with the ids
+ * pasted in, the values (`cus_…`, `card_…`) are unquoted: that example should work as written.
+ */
+function parseLenient(text: string): unknown {
+  try {
+    return JSON5.parse(text);
+  } catch (first) {
+    const quoted = text.replace(bareValue, (match, before: string, word: string) =>
+      literals.has(word) ? match : `${before}"${word}"`,
+    );
+    if (quoted === text) throw first;
+    try {
+      return JSON5.parse(quoted);
+    } catch {
+      throw first;
+    }
   }
 }
 

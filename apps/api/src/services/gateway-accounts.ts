@@ -13,6 +13,7 @@ import {
   getGatewayAccount as getGatewayAccountRow,
   insertGatewayAccount,
   listGatewayAccounts as listGatewayAccountRows,
+  reserveGatewayAccountId,
   updateGatewayAccount,
 } from '@cardbridge/db';
 import type { AppDeps, Principal } from '../context.js';
@@ -40,33 +41,42 @@ export async function createGatewayAccount(
   actor: Principal,
   input: CreateGatewayAccountInput,
 ): Promise<GatewayAccountDto> {
+  // A Stripe secret is sealed for a reserved row id before the transaction opens: the vault
+  // reads data keys through the outer connection (PGlite runs one transaction at a time).
+  const secret =
+    input.type === 'stripe'
+      ? await (async () => {
+          const id = await reserveGatewayAccountId(deps.db);
+          const sealed = await deps.vault.sealGatewaySecret(actor.tenantId, id, input.secretKey);
+          return {
+            id,
+            secretCiphertext: sealed.ciphertext,
+            secretKeyVersion: sealed.keyVersion,
+            secretLast4: input.secretKey.slice(-4),
+          };
+        })()
+      : undefined;
   return deps.db.transaction(async (tx) => {
     if (input.isDefault) await clearDefaultGatewayAccount(tx, actor.tenantId);
-    if (input.type === 'test') {
-      const row = await insertGatewayAccount(tx, actor.tenantId, {
-        type: 'test',
-        name: input.name ?? 'Test gateway',
-        isDefault: input.isDefault,
-      });
-      return toGatewayAccountDto(row);
-    }
-    const row = await insertGatewayAccount(tx, actor.tenantId, {
-      type: 'stripe',
-      name:
-        input.name ?? (input.connectedAccountId ? `Stripe Connect ${input.connectedAccountId}` : 'Stripe'),
-      isDefault: input.isDefault,
-      livemode: input.secretKey.includes('_live_'),
-      connectedAccountId: input.connectedAccountId ?? null,
-      apiBase: input.apiBase ?? null,
-      secretLast4: input.secretKey.slice(-4),
-    });
-    // The secret is sealed after the insert: its associated data names this row's id.
-    const sealed = await deps.vault.sealGatewaySecret(actor.tenantId, row.id, input.secretKey);
-    const updated = await updateGatewayAccount(tx, actor.tenantId, row.id, {
-      secretCiphertext: sealed.ciphertext,
-      secretKeyVersion: sealed.keyVersion,
-    });
-    return toGatewayAccountDto(updated!);
+    const row =
+      input.type === 'test'
+        ? await insertGatewayAccount(tx, actor.tenantId, {
+            type: 'test',
+            name: input.name ?? 'Test gateway',
+            isDefault: input.isDefault,
+          })
+        : await insertGatewayAccount(tx, actor.tenantId, {
+            ...secret!,
+            type: 'stripe',
+            name:
+              input.name ??
+              (input.connectedAccountId ? `Stripe Connect ${input.connectedAccountId}` : 'Stripe'),
+            isDefault: input.isDefault,
+            livemode: input.secretKey.includes('_live_'),
+            connectedAccountId: input.connectedAccountId ?? null,
+            apiBase: input.apiBase ?? null,
+          });
+    return toGatewayAccountDto(row);
   });
 }
 

@@ -17,6 +17,7 @@ import {
   findGatewayCustomer,
   findPaymentMethodByExternalCard,
   type GatewayAccountRow,
+  listGatewayAccounts,
   type PaymentMethodRow,
   rememberGatewayCustomer,
   updatePaymentMethod,
@@ -106,9 +107,29 @@ export function importStripeCard(deps: AppDeps, actor: Principal, input: ImportS
   return importCard(deps, actor, input, stripeOnly);
 }
 
-/** The same import through a Stripe Connect account (`Stripe-Account` header on every call). */
+/**
+ * The same import through a Stripe Connect account (`Stripe-Account` header on every call).
+ * Without `gatewayAccountId`: the default account if it is a Connect one, else the tenant's
+ * only active Connect account (the seed's body names no account).
+ */
 export async function importStripeConnectCard(deps: AppDeps, actor: Principal, input: ImportStripeCardInput) {
-  return importCard(deps, actor, input, connectOnly);
+  let gatewayAccountId = input.gatewayAccountId;
+  if (gatewayAccountId === undefined) {
+    const accounts = (await listGatewayAccounts(deps.db, actor.tenantId)).filter(
+      (a) => a.status === 'active' && !connectOnly(a),
+    );
+    const chosen = accounts.find((a) => a.isDefault) ?? (accounts.length === 1 ? accounts[0] : undefined);
+    if (!chosen) {
+      throw DomainError.field(
+        'gatewayAccountId',
+        accounts.length === 0
+          ? 'the tenant has no Stripe Connect gateway account'
+          : 'the tenant has several Stripe Connect accounts: name one',
+      );
+    }
+    gatewayAccountId = chosen.id;
+  }
+  return importCard(deps, actor, { ...input, gatewayAccountId }, connectOnly);
 }
 
 /** Our customer's customer at the gateway: created on first use and remembered. */

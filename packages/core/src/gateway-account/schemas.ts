@@ -23,7 +23,10 @@ const name = z.string().trim().min(1).max(100);
 export const stripeSecretKeySchema = z
   .string()
   .trim()
-  .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$/, 'must be a Stripe secret key (sk_test_…, sk_live_…, rk_…)');
+  .regex(
+    /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$/,
+    'must be a Stripe secret key (sk_test_…, sk_live_…, rk_…)',
+  );
 
 export const createGatewayAccountInput = z.discriminatedUnion('type', [
   z.strictObject({
@@ -36,9 +39,7 @@ export const createGatewayAccountInput = z.discriminatedUnion('type', [
       .regex(/^acct_[A-Za-z0-9]+$/, 'must be a Stripe account id (acct_…)')
       .optional(),
     /** A Stripe-compatible server, e.g. the local emulator at http://127.0.0.1:12111. */
-    apiBase: z
-      .url({ protocol: /^https?$/ })
-      .optional(),
+    apiBase: z.url({ protocol: /^https?$/ }).optional(),
     isDefault: z.boolean().default(false),
   }),
   z.strictObject({

@@ -1,9 +1,12 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { gatewayAccounts, gatewayCustomers } from '../schema.js';
 
 export type GatewayAccountRow = typeof gatewayAccounts.$inferSelect;
-export type NewGatewayAccount = Omit<typeof gatewayAccounts.$inferInsert, 'id' | 'tenantId' | 'createdAt'>;
+export type NewGatewayAccount = Omit<typeof gatewayAccounts.$inferInsert, 'id' | 'tenantId' | 'createdAt'> & {
+  /** An id from `reserveGatewayAccountId`, when a sealed secret must name its row before insert. */
+  id?: number;
+};
 
 const byId = (tenantId: number, id: number) =>
   and(eq(gatewayAccounts.tenantId, tenantId), eq(gatewayAccounts.id, id));
@@ -13,11 +16,20 @@ export async function insertGatewayAccount(
   tenantId: number,
   values: NewGatewayAccount,
 ): Promise<GatewayAccountRow> {
-  const [row] = await db
-    .insert(gatewayAccounts)
-    .values({ ...values, tenantId })
-    .returning();
+  const insert =
+    values.id === undefined ? db.insert(gatewayAccounts) : db.insert(gatewayAccounts).overridingSystemValue();
+  const [row] = await insert.values({ ...values, tenantId }).returning();
   return row!;
+}
+
+export async function reserveGatewayAccountId(db: Db): Promise<number> {
+  const result = await db.execute<{ id: number }>(
+    sql`select nextval(pg_get_serial_sequence('gateway_accounts', 'id'))::int as id`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
+    id: number;
+  }[];
+  return rows[0]!.id;
 }
 
 export async function getGatewayAccount(

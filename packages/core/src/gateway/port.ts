@@ -1,0 +1,170 @@
+import type { CardType, Cvv, Pan } from '../card/index.js';
+
+/**
+ * The one port every payment gateway implements (DESIGN house rule 4). Adapters: the
+ * Stripe adapter (`stripe/`, the official SDK) and the in-process test gateway (`test/`).
+ * Both pass the shared contract suite in `contract.ts`.
+ *
+ * Errors: every method throws `DomainError` with a GATEWAY_* code (see `./errors.ts`),
+ * `details.gatewayKind` and `details.gateway` (the gateway's own code, message, request id
+ * and HTTP status). A call whose outcome is unknown (timeout, dropped connection on a
+ * mutation) throws kind 'indeterminate' (GATEWAY_TIMEOUT): reconcile it — look the card up
+ * with `findCardByMetadata`, or repeat the call with the SAME idempotency key — never
+ * repeat it with a new key.
+ *
+ * Idempotency: every creating/updating call takes the caller's deterministic
+ * `idempotencyKey`; the same key with the same parameters returns the same result (no
+ * duplicate card, charge or customer), also across our own retries.
+ */
+
+export interface GatewayAddress {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  /** ISO 3166-1 alpha-2, upper case (see `countries.ts` for numeric id / alpha-3). */
+  country: string | null;
+}
+
+export interface GatewayCard {
+  /** `card_…` (Stripe source), `pm_…` (Stripe PaymentMethod) or `tcard_…` (test gateway). */
+  externalCardId: string;
+  externalCustomerId: string | null;
+  /** null when the gateway's brand is one we do not support (e.g. Stripe 'Unknown'). */
+  cardType: CardType | null;
+  last4: string;
+  expMonth: number;
+  /** Four digits (the DTO mapper makes YY). */
+  expYear: number;
+  name: string | null;
+  address: GatewayAddress;
+  /** The gateway's own fingerprint of the card number (never a plain hash). */
+  fingerprint: string | null;
+  metadata: Record<string, string>;
+}
+
+export type CardRef = { externalCustomerId: string; externalCardId: string };
+
+export type GatewayKind = 'stripe' | 'test';
+
+export interface CreateCustomerInput {
+  email?: string | null;
+  name?: string | null;
+  metadata?: Record<string, string>;
+  idempotencyKey: string;
+}
+
+export interface ListCardsInput {
+  externalCustomerId: string;
+  /** 1..100, default 10. */
+  limit?: number;
+  /** A card id returned by a previous page. */
+  startingAfter?: string;
+}
+
+export interface CreateCardFromTokenInput {
+  externalCustomerId: string;
+  /** `tok_…` (becomes a source `card_…`) or `pm_…` (a PaymentMethod to attach). */
+  token: string;
+  metadata?: Record<string, string>;
+  idempotencyKey: string;
+}
+
+export interface CreateCardFromNumberInput {
+  externalCustomerId: string;
+  pan: Pan;
+  cvv?: Cvv;
+  expMonth: number;
+  /** Four digits. */
+  expYear: number;
+  name?: string | null;
+  address?: Partial<GatewayAddress>;
+  metadata?: Record<string, string>;
+  idempotencyKey: string;
+}
+
+/**
+ * Fields to change; a field left out is kept. `null` clears a field. Metadata is merged
+ * key by key like Stripe does; an empty-string value removes that key.
+ */
+export interface UpdateCardPatch {
+  name?: string | null;
+  address?: Partial<GatewayAddress>;
+  expMonth?: number;
+  expYear?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface ChargeInput extends CardRef {
+  /** Amount in the currency's minor unit (cents), a positive integer. */
+  amountMinor: number;
+  /** ISO 4217, any case (sent lower case). */
+  currency: string;
+  idempotencyKey: string;
+  description?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ChargeResult {
+  chargeId: string;
+  amountMinor: number;
+  currency: string;
+  status: 'succeeded';
+}
+
+export interface PaymentGateway {
+  readonly kind: GatewayKind;
+
+  createCustomer(input: CreateCustomerInput): Promise<{ externalCustomerId: string }>;
+
+  /** `card_…` (source) and `pm_…` (PaymentMethod) both. A card of another customer is not found. */
+  retrieveCard(ref: CardRef): Promise<GatewayCard>;
+
+  /** The customer's sources (object=card) and PaymentMethods of type card. */
+  listCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }>;
+
+  /** Declines surface here already: the gateway verifies a card when it is attached. */
+  createCardFromToken(input: CreateCardFromTokenInput): Promise<GatewayCard>;
+
+  /**
+   * PCI path. Stripe: POST /v1/tokens, then attach the token to the customer. Together with
+   * the vault, the only place that calls `pan.reveal()` / `cvv.reveal()`.
+   */
+  createCardFromNumber(input: CreateCardFromNumberInput): Promise<GatewayCard>;
+
+  updateCard(ref: CardRef, patch: UpdateCardPatch, idempotencyKey: string): Promise<GatewayCard>;
+
+  /**
+   * Source delete, or PaymentMethod detach. `idempotencyKey` is optional (an addition to
+   * the original port): a PaymentMethod detach is a POST, and a caller that retries a
+   * delete whose outcome was unknown should pass the same key again. Without it the
+   * adapter makes one random key per call (reused on its own retries).
+   */
+  deleteCard(ref: CardRef, idempotencyKey?: string): Promise<void>;
+
+  charge(input: ChargeInput): Promise<ChargeResult>;
+
+  /**
+   * Reconciliation of an UNKNOWN outcome: find the customer's card whose
+   * `metadata[key] === value` (e.g. our payment method id written at create time). Never
+   * copies a card again. Null when none matches.
+   */
+  findCardByMetadata(input: {
+    externalCustomerId: string;
+    key: string;
+    value: string;
+  }): Promise<GatewayCard | null>;
+}
+
+export const emptyAddress = (): GatewayAddress => ({
+  line1: null,
+  line2: null,
+  city: null,
+  state: null,
+  postalCode: null,
+  country: null,
+});
+
+export const LIST_DEFAULT_LIMIT = 10;
+export const LIST_MAX_LIMIT = 100;

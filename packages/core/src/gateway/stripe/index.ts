@@ -1,0 +1,32 @@
+export { type ClassifyContext, classifyStripeError, stripeErrorKind } from './errors.js';
+export { blankToNull, mapStripeCard, mapStripeCardAddress, type StripeCardLike } from './map-card.js';
+export {
+  mapStripeAddress,
+  mapStripePaymentMethod,
+  type StripeAddressLike,
+  type StripePaymentMethodLike,
+} from './map-payment-method.js';
+export {
+  backoffDelayMs,
+  defaultRetryPolicy,
+  defaultSleep,
+  type HttpMethod,
+  isConnectionError,
+  isStripeSdkError,
+  newRetryStats,
+  type RetryPolicy,
+  type RetryStats,
+  type RetryVerdict,
+  retryAfterMs,
+  retryVerdict,
+  withRetries,
+} from './retry.js';
+export {
+  createStripeGateway,
+  redactStripeParams,
+  StripeGateway,
+  type StripeGatewayObserver,
+  type StripeGatewayOptions,
+  type StripeOperation,
+  stepIdempotencyKey,
+} from './stripe-gateway.js';

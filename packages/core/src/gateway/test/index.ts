@@ -1,0 +1,20 @@
+export {
+  type TestCard,
+  type TestCardBehaviour,
+  type TestDecline,
+  testCardByNumber,
+  testCardByToken,
+  testCardNumbers,
+  testCards,
+  testDeclines,
+  testTokens,
+} from './test-cards.js';
+export {
+  createTestGateway,
+  type FailNextOptions,
+  type TestCharge,
+  TestGateway,
+  type TestGatewayCall,
+  type TestGatewayOperation,
+  type TestGatewayOptions,
+} from './test-gateway.js';

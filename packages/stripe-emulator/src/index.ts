@@ -1,0 +1,14 @@
+/**
+ * A local Stripe-compatible HTTP server for tests, benchmarks and demos. Point the
+ * official SDK at it: `new Stripe(key, { host, port, protocol: 'http' })`.
+ */
+export { formatSeedTable } from './seed.js';
+export { startStripeEmulator } from './server.js';
+export { DECLINES, MAGIC_SUFFIXES, TEST_CARDS, type TestCard } from './test-cards.js';
+export type {
+  InjectedFault,
+  SeededCustomer,
+  SeedOptions,
+  StripeEmulator,
+  StripeEmulatorOptions,
+} from './types.js';

@@ -1,0 +1,209 @@
+import type { BrandKey, Check, Decline, Funding } from './test-cards.js';
+
+/**
+ * In-memory state. One `AccountSpace` per (mode, account): the platform account, or any
+ * `acct_…` named in the Stripe-Account header, so one account's objects are invisible
+ * from another. Records keep no card number and no CVC: only what Stripe returns plus
+ * the test-card behaviour (how it declines), decided when the number was seen.
+ */
+
+export type Metadata = Record<string, string>;
+
+export interface Address {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
+}
+
+export const emptyAddress = (): Address => ({
+  city: null,
+  country: null,
+  line1: null,
+  line2: null,
+  postal_code: null,
+  state: null,
+});
+
+/** What a card number tells us, minus the number. */
+export interface CardFacts {
+  brand: BrandKey;
+  last4: string;
+  funding: Funding;
+  country: string;
+  fingerprint: string;
+  exp_month: number;
+  exp_year: number;
+  cvc_check: Check | null;
+  declineOnAttach: Decline | null;
+  declineOnCharge: Decline | null;
+  addressLine1Check: Check;
+  addressZipCheck: Check;
+}
+
+export interface CardRecord {
+  id: string;
+  seq: number;
+  created: number;
+  customer: string | null;
+  facts: CardFacts;
+  name: string | null;
+  address_city: string | null;
+  address_country: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  address_state: string | null;
+  address_zip: string | null;
+  metadata: Metadata;
+}
+
+export interface TokenRecord {
+  id: string;
+  seq: number;
+  created: number;
+  used: boolean;
+  card: CardRecord;
+}
+
+export interface BillingDetails {
+  address: Address;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+}
+
+export interface PaymentMethodRecord {
+  id: string;
+  seq: number;
+  created: number;
+  customer: string | null;
+  facts: CardFacts;
+  billing_details: BillingDetails;
+  metadata: Metadata;
+}
+
+export interface CustomerRecord {
+  id: string;
+  seq: number;
+  created: number;
+  email: string | null;
+  name: string | null;
+  description: string | null;
+  phone: string | null;
+  address: Address | null;
+  metadata: Metadata;
+  default_source: string | null;
+  default_payment_method: string | null;
+  invoice_prefix: string;
+  /** Card ids in the order they were added (oldest first). */
+  cardIds: string[];
+  deleted: boolean;
+}
+
+export interface Failure extends Decline {}
+
+export interface ChargeRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  customer: string | null;
+  description: string | null;
+  metadata: Metadata;
+  captured: boolean;
+  /** The card charged, as it was at charge time. */
+  card: CardRecord | null;
+  paymentMethod: PaymentMethodRecord | null;
+  payment_intent: string | null;
+  failure: Failure | null;
+  receipt_email: string | null;
+}
+
+export type PaymentIntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_capture'
+  | 'succeeded'
+  | 'canceled';
+
+export interface PaymentIntentRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  customer: string | null;
+  description: string | null;
+  metadata: Metadata;
+  payment_method: string | null;
+  capture_method: 'automatic' | 'automatic_async' | 'manual';
+  confirmation_method: 'automatic' | 'manual';
+  setup_future_usage: string | null;
+  receipt_email: string | null;
+  status: PaymentIntentStatus;
+  latest_charge: string | null;
+  amount_received: number;
+  last_payment_error: Record<string, unknown> | null;
+  client_secret: string;
+}
+
+export class AccountSpace {
+  readonly customers = new Map<string, CustomerRecord>();
+  readonly cards = new Map<string, CardRecord>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly paymentMethods = new Map<string, PaymentMethodRecord>();
+  readonly charges = new Map<string, ChargeRecord>();
+  readonly paymentIntents = new Map<string, PaymentIntentRecord>();
+
+  constructor(
+    readonly account: string | null,
+    readonly livemode: boolean,
+  ) {}
+
+  /** A customer that exists and is not deleted. */
+  liveCustomer(id: string): CustomerRecord | undefined {
+    const customer = this.customers.get(id);
+    return customer && !customer.deleted ? customer : undefined;
+  }
+}
+
+export class Store {
+  readonly #spaces = new Map<string, AccountSpace>();
+  #seq = 0;
+
+  space(account: string | null, livemode = false): AccountSpace {
+    const key = `${livemode ? 'live' : 'test'}:${account ?? ''}`;
+    let space = this.#spaces.get(key);
+    if (!space) {
+      space = new AccountSpace(account, livemode);
+      this.#spaces.set(key, space);
+    }
+    return space;
+  }
+
+  /** Insertion sequence, the tiebreak that keeps "newest first" exact within one second. */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  reset(): void {
+    this.#spaces.clear();
+  }
+
+  stats(): { accounts: number; customers: number; cards: number; paymentMethods: number; charges: number } {
+    let customers = 0;
+    let cards = 0;
+    let paymentMethods = 0;
+    let charges = 0;
+    for (const space of this.#spaces.values()) {
+      customers += space.customers.size;
+      cards += space.cards.size;
+      paymentMethods += space.paymentMethods.size;
+      charges += space.charges.size;
+    }
+    return { accounts: this.#spaces.size, customers, cards, paymentMethods, charges };
+  }
+}
