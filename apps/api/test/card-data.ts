@@ -17,7 +17,8 @@ export function freshCardNumber(prefix = '4', length = 16): string {
 }
 
 export function freshCvv(digits = 3): string {
-  const cvv = Array.from({ length: digits }, () => String(randomInt(1, 10))).join('');
+  // Digits 5–9 only: a CVV then never equals a small row id that legitimately sits in a table.
+  const cvv = Array.from({ length: digits }, () => String(randomInt(5, 10))).join('');
   issuedCvvs.push(cvv);
   return cvv;
 }
