@@ -2,10 +2,19 @@ import type { ApiClient, ClientOptions } from './client.js';
 import type { GlobalFlags } from './config.js';
 import type { Io } from './output.js';
 
+/** Where the card number and CVV come from: a pipe (`isTTY` unset) or a terminal. */
+export type SecretSource = NodeJS.ReadableStream & { isTTY?: boolean };
+
 /** What the commands need from the outside world; tests replace any of it. */
 export interface CliDeps {
   io: Io;
   createClient: (opts: ClientOptions) => ApiClient;
+  /** `cards create`/`replace` read the card number and CVV here, never from flags. */
+  stdin: SecretSource;
+  /** Where hidden prompts go: stderr, so stdout stays clean for `--json`. */
+  promptOut: NodeJS.WritableStream;
+  /** A foreground command (`stripe-emulator`) runs until this resolves: SIGINT or SIGTERM. */
+  untilStopped: () => Promise<NodeJS.Signals>;
 }
 
 /** Handed to every command group's `register…` function. */

@@ -117,6 +117,14 @@ function toIssues(raw: unknown): FieldIssue[] {
   });
 }
 
+/**
+ * Commander repeats a bad token back (`unknown option '--card=4242…'`): anything that looks
+ * like a card number (12 to 19 digits, spaces or dashes between) is blanked out first.
+ */
+export function redactCardNumbers(text: string): string {
+  return text.replace(/\d(?:[ -]?\d){11,18}/g, '[redacted]');
+}
+
 /** Classifies any thrown value; `url` is the API base URL, for the "cannot reach" message. */
 export function describeError(err: unknown, ctx: { url: string }): Failure {
   if (err instanceof CliError) {
@@ -130,7 +138,7 @@ export function describeError(err: unknown, ctx: { url: string }): Failure {
   }
   if (err instanceof CommanderError) {
     return {
-      message: err.message.replace(/^error: /, ''),
+      message: redactCardNumbers(err.message.replace(/^error: /, '')),
       exitCode: err.exitCode === 0 ? exitCodes.ok : exitCodes.usage,
       domainCode: 'USAGE',
       httpStatus: null,
@@ -200,6 +208,27 @@ export const flagForField: Record<string, string> = {
   scopes: '--scopes',
   includeRevoked: '--include-revoked',
   id: '<id>',
+  secretKey: '--secret-key or STRIPE_SECRET_KEY',
+  connectedAccountId: '--connected-account',
+  apiBase: '--api-base',
+  isDefault: '--default',
+  gatewayAccountId: '--gateway',
+  stripeCustomerId: '--stripe-customer',
+  stripeCardId: '--stripe-card',
+  token: '--token',
+  atGateway: '--at-gateway',
+  expirationMonth: '--exp-month',
+  expirationYear: '--exp-year',
+  postalZip: '--postal-zip',
+  countryId: '--country-id',
+  stateId: '--state-id',
+  cardNumber: 'stdin or prompt',
+  cvv: 'stdin or prompt',
+  duplicatePolicy: '--duplicates',
+  paymentCollectOptions: '--collect / --currency',
+  batchSize: '--batch-size',
+  latencyMs: '--latency',
+  rateLimitPerSecond: '--rate-limit',
 };
 
 function issueLine(issue: FieldIssue): string {

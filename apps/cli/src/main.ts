@@ -4,9 +4,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { createApiClient } from './client.js';
 import { registerCards } from './commands/cards.js';
 import { registerCustomers } from './commands/customers.js';
+import { registerGateways } from './commands/gateways.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
+import { registerStripeEmulator, untilSignal } from './commands/stripe-emulator.js';
 import { registerTenants } from './commands/tenants.js';
 import { defaultUrl, type GlobalFlags, resolveApiKey, resolveUrl } from './config.js';
 import type { CliContext, CliDeps } from './context.js';
@@ -14,7 +16,13 @@ import { describeError, exitCodes, exitCodesHelp, formatFailure } from './errors
 import { json, processIo } from './output.js';
 import { cliVersion } from './version.js';
 
-const defaultDeps: CliDeps = { io: processIo, createClient: createApiClient };
+const defaultDeps: CliDeps = {
+  io: processIo,
+  createClient: createApiClient,
+  stdin: process.stdin,
+  promptOut: process.stderr,
+  untilStopped: untilSignal,
+};
 
 /** The whole CLI as a commander program; `deps` lets tests swap the output and the API client. */
 export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
@@ -35,7 +43,10 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
     .configureHelp({ showGlobalOptions: true });
 
   program
-    .description('Admin CLI for the cardbridge API: tenants, API keys, customers and their cards.')
+    .description(
+      'Admin CLI for the cardbridge API: tenants, API keys, gateway accounts, customers and their cards; ' +
+        'plus a local Stripe emulator.',
+    )
     .version(cliVersion, '-V, --version')
     .addOption(new Option('--url <url>', 'cardbridge API base URL').env('CARDBRIDGE_URL').default(defaultUrl))
     .addOption(
@@ -58,7 +69,10 @@ Examples:
   cardbridge serve
   cardbridge tenants create --name acme
   CARDBRIDGE_API_KEY=cbk_… cardbridge customers create --first-name Ada --email ada@example.com
-  cardbridge cards list --customer 1 --json`,
+  cardbridge cards list --customer 1 --json
+  cardbridge stripe-emulator --seed demo
+  STRIPE_SECRET_KEY=sk_test_… cardbridge gateways add stripe --default
+  printf '%s\\n%s\\n' "$PAN" "$CVV" | cardbridge cards create --customer 1 --exp-month 4 --exp-year 29 --first-name Ada --last-name Lovelace`,
     );
 
   const flags = () => program.opts<GlobalFlags>();
@@ -73,8 +87,10 @@ Examples:
 
   registerServe(program, ctx);
   registerMigrate(program, ctx);
+  registerStripeEmulator(program, ctx);
   registerTenants(program, ctx);
   registerKeys(program, ctx);
+  registerGateways(program, ctx);
   registerCustomers(program, ctx);
   registerCards(program, ctx);
   return program;

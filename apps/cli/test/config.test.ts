@@ -25,4 +25,18 @@ describe('config agrees with the API without importing its runtime', () => {
     }
     expect(lazy.sort()).toEqual([path.join('commands', 'migrate.ts'), path.join('commands', 'serve.ts')]);
   });
+
+  it('only stripe-emulator loads @cardbridge/stripe-emulator, lazily', async () => {
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const users: string[] = [];
+    for (const file of files) {
+      const text = await readFile(path.join(src, file), 'utf8');
+      for (const line of text.split('\n').filter((l) => l.includes("'@cardbridge/stripe-emulator'"))) {
+        expect(line, file).toMatch(/await import\('@cardbridge\/stripe-emulator'\)/);
+        users.push(file);
+      }
+    }
+    expect(users).toEqual([path.join('commands', 'stripe-emulator.ts')]);
+  });
 });

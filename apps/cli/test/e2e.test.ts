@@ -1,7 +1,8 @@
 /**
  * End to end: the real server (`cardbridge serve`, a child process with its own PGlite data dir)
- * driven by the real CLI (`tsx apps/cli/src/main.ts …` and the repo-root `./cardbridge …`, child
- * processes) over HTTP.
+ * and the local Stripe emulator (`./cardbridge stripe-emulator`, another child process), driven
+ * by the real CLI (`tsx apps/cli/src/main.ts …` and the repo-root `./cardbridge …`, child
+ * processes) over HTTP. Independent flows run concurrently: each CLI run costs about a second.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { luhnCheckDigit } from '@cardbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,7 +28,10 @@ const tsxMain = ['--import', 'tsx', mainTs];
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (name.startsWith('CARDBRIDGE_') || name === 'DATABASE_URL' || name === 'HOST' || name === 'PORT') {
+    if (
+      name.startsWith('CARDBRIDGE_') ||
+      ['DATABASE_URL', 'HOST', 'PORT', 'STRIPE_SECRET_KEY'].includes(name)
+    ) {
       delete env[name];
     }
   }
@@ -44,15 +49,17 @@ let baseEnv: Record<string, string> = {};
 /**
  * One CLI run: `tsx apps/cli/src/main.ts …` by default, or `via: 'script'` for the repo-root
  * `./cardbridge` script exactly as a user runs it (one extra node process for its wrapper).
+ * `stdin` is piped in (and closed): how `cards create` gets a card number.
  */
 function cli(
   args: string[],
   env: Record<string, string> = {},
   via: 'tsx' | 'script' = 'tsx',
+  stdin = '',
 ): Promise<Result> {
   const [file, fileArgs] = via === 'script' ? [cardbridge, args] : [process.execPath, [...tsxMain, ...args]];
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       fileArgs,
       { cwd: root, env: cleanEnv({ ...baseEnv, ...env }), timeout: 60_000 },
@@ -61,7 +68,15 @@ function cli(
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(stdin);
   });
+}
+
+/** A fresh Luhn-valid Visa test number (16 digits) that no other run has stored. */
+function freshVisa(): string {
+  let partial = '4';
+  while (partial.length < 15) partial += String(Math.floor(Math.random() * 10));
+  return partial + luhnCheckDigit(partial);
 }
 
 const json = <T>(r: Result): T => {
@@ -85,10 +100,49 @@ let url = '';
 let keyFile = '';
 let dataDir = '';
 let migrateDir = '';
+let emulator: ChildProcess | undefined;
+let emulatorExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+let emulatorOut = '';
+let emulatorUrl = '';
+
+/** `./cardbridge stripe-emulator --port 0 --seed demo` (the script execs node: signals reach it). */
+async function startEmulator(): Promise<void> {
+  const child = spawn(cardbridge, ['stripe-emulator', '--port', '0', '--seed', 'demo'], {
+    cwd: root,
+    env: cleanEnv({}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  emulator = child;
+  emulatorExit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let emulatorErr = '';
+  child.stderr.on('data', (d) => {
+    emulatorErr += String(d);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`emulator did not start:\n${emulatorOut}\n${emulatorErr}`)),
+      60_000,
+    );
+    child.stdout.on('data', (d) => {
+      emulatorOut += String(d);
+      const listening = /Stripe emulator listening on (http:\/\/\S+)/.exec(emulatorOut);
+      if (listening?.[1] && emulatorOut.includes('Ctrl+C to stop.')) {
+        clearTimeout(timer);
+        emulatorUrl = listening[1];
+        resolve();
+      }
+    });
+    void emulatorExit.then(({ code }) =>
+      reject(new Error(`emulator exited (${code}):\n${emulatorOut}\n${emulatorErr}`)),
+    );
+  });
+}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-'));
   migrateDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-migrate-'));
+  const emulatorStarted = startEmulator();
+  emulatorStarted.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   // Not ./cardbridge: its wrapper would not pass SIGTERM on to the server.
   const child = spawn(process.execPath, [...tsxMain, 'serve'], {
     cwd: root,
@@ -122,10 +176,13 @@ beforeAll(async () => {
     );
   });
   baseEnv = { CARDBRIDGE_URL: url };
+  await emulatorStarted;
 }, 90_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  for (const child of [server, emulator]) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   await rm(dataDir, { recursive: true, force: true });
   await rm(migrateDir, { recursive: true, force: true });
 });
@@ -142,7 +199,7 @@ interface Customer {
 }
 
 describe('cardbridge CLI against the real server', () => {
-  it('drives tenants, keys, customers and cards over HTTP, with the documented exit codes', async () => {
+  it.concurrent('drives tenants, keys, customers and cards over HTTP, with the documented exit codes', async () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(keyFile).toBe(path.join(dataDir, 'bootstrap-admin.key'));
     const bootstrapKey = (await readFile(keyFile, 'utf8')).trim();
@@ -230,10 +287,136 @@ describe('cardbridge CLI against the real server', () => {
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toMatch(/migrations: applied \d+ new migration/);
     expect(existsSync(path.join(migrateDir, 'pgdata'))).toBe(true);
-
-    // SIGTERM: the server closes and exits cleanly.
-    server?.kill('SIGTERM');
-    const exit = await serverExit;
-    expect(exit).toEqual({ code: 0, signal: null });
   }, 150_000);
+
+  it.concurrent('adds gateways, imports a card from the Stripe emulator, takes a card number on stdin, exports it and rotates the data key', async () => {
+    // The emulator printed the demo data and the commands to paste next.
+    const importLine =
+      /cards import --customer <id> --stripe-customer (cus_\w+) --stripe-card (card_\w+)/.exec(emulatorOut);
+    const email = /customers create --email (\S+)/.exec(emulatorOut)?.[1];
+    expect(importLine, emulatorOut).not.toBeNull();
+    const [, stripeCustomer = '', stripeCard = ''] = importLine ?? [];
+    expect(emulatorOut).toContain(
+      `gateways add stripe --secret-key sk_test_emulator_demo --api-base ${emulatorUrl}`,
+    );
+
+    // A tenant of its own: its admin key has every tenant scope (imports, cards:intake, cards:export).
+    const tenantRun = await cli(['tenants', 'create', '--name', 'gamma', '--json'], {
+      CARDBRIDGE_DATA_DIR: dataDir,
+    });
+    const admin = { CARDBRIDGE_API_KEY: json<{ adminKey: CreatedKey }>(tenantRun).adminKey.secret };
+
+    const stripeKey = 'sk_test_e2eNeverPrinted0123456789';
+    const envKey = 'sk_test_e2eFromTheEnvironment9876';
+    const [stripeAdded, envKeyAdded, testAdded, customerRun] = await Promise.all([
+      cli(
+        ['gateways', 'add', 'stripe', '--api-base', emulatorUrl, '--secret-key', stripeKey, '--default'],
+        admin,
+      ),
+      cli(['gateways', 'add', 'stripe', '--api-base', emulatorUrl, '--name', 'from env', '--json'], {
+        ...admin,
+        STRIPE_SECRET_KEY: envKey,
+      }),
+      cli(['gateways', 'add', 'test', '--name', 'export target', '--json'], admin),
+      cli(
+        [
+          'customers',
+          'create',
+          '--first-name',
+          'Jenny',
+          '--last-name',
+          'Rosen',
+          '--email',
+          email ?? '',
+          '--json',
+        ],
+        admin,
+      ),
+    ]);
+    expect(stripeAdded.code, stripeAdded.stderr).toBe(0);
+    expect(stripeAdded.stdout).toMatch(/secret key\s+│ …6789/);
+    expect(json<{ secretKeyLast4: string }>(envKeyAdded).secretKeyLast4).toBe('9876');
+    for (const r of [stripeAdded, envKeyAdded]) {
+      expect(`${r.stdout}${r.stderr}`).not.toContain(stripeKey);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(envKey);
+    }
+    const testAccount = json<{ id: number; type: string }>(testAdded);
+    expect(testAccount.type).toBe('test');
+    const customer = json<Customer>(customerRun);
+
+    // The import of a seeded demo card goes to the default (emulator) account; the PCI path
+    // reads a fresh number and a CVV from stdin.
+    const number = freshVisa();
+    const year = String((new Date().getUTCFullYear() + 3) % 100);
+    const cardFlags = ['--customer', String(customer.id), '--exp-month', '12', '--exp-year', year];
+    const [imported, created] = await Promise.all([
+      cli(
+        [
+          'cards',
+          'import',
+          '--customer',
+          String(customer.id),
+          '--stripe-customer',
+          stripeCustomer,
+          '--stripe-card',
+          stripeCard,
+        ],
+        admin,
+      ),
+      cli(
+        ['cards', 'create', ...cardFlags, '--first-name', 'Jenny', '--last-name', 'Rosen', '--json'],
+        admin,
+        'tsx',
+        `${number}\n123\n`,
+      ),
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+    // Import and create run concurrently: either card may be the customer's first, the default.
+    expect(imported.stdout).toMatch(/│ \d+\s+│ [-*]\s+│ Visa\s+│ \*{12}4242 │/);
+    expect(imported.stdout).toContain(stripeCard);
+    const card = json<{ id: number; maskedCardNumber: string; storedInVault: boolean; duplicateOf: null }>(
+      created,
+    );
+    expect(card).toMatchObject({ maskedCardNumber: `************${number.slice(-4)}`, storedInVault: true });
+    expect(created.stdout).not.toContain(number);
+
+    const [exported, rotated] = await Promise.all([
+      cli(['cards', 'export', String(card.id), '--gateway', String(testAccount.id)], admin),
+      cli(['keys', 'rotate', '--batch-size', '1'], admin),
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain(
+      `Export of card ${card.id} to gateway account ${testAccount.id}: succeeded.`,
+    );
+    expect(rotated.code, rotated.stderr).toBe(0);
+    // Two sealed Stripe secrets and one sealed card number, one per batch.
+    expect(rotated.stdout).toMatch(/New data key version \d+; 3 rows to re-encrypt\./);
+    expect(rotated.stdout).toContain(
+      're-encrypted 1, 2 remaining\nre-encrypted 1, 1 remaining\nre-encrypted 1, 0 remaining\n',
+    );
+
+    // After the rotation: the vaulted card is replaced (a new number on stdin), keys still open.
+    const next = freshVisa();
+    const [replaced, listed, disabled] = await Promise.all([
+      cli(['cards', 'replace', String(card.id), '--json'], admin, 'tsx', `${next}\n`),
+      cli(['gateways', 'list'], admin),
+      cli(['gateways', 'disable', String(testAccount.id), '--json'], admin),
+    ]);
+    expect(json<{ originalPaymentMethodId: number; maskedCardNumber: string }>(replaced)).toMatchObject({
+      originalPaymentMethodId: card.id,
+      maskedCardNumber: `************${next.slice(-4)}`,
+    });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('…6789');
+    expect(listed.stdout).not.toContain(stripeKey);
+    expect(json<{ status: string }>(disabled).status).toBe('disabled');
+  }, 150_000);
+
+  it('SIGTERM stops the server and the emulator cleanly', async () => {
+    server?.kill('SIGTERM');
+    emulator?.kill('SIGTERM');
+    expect(await serverExit).toEqual({ code: 0, signal: null });
+    expect(await emulatorExit).toEqual({ code: 0, signal: null });
+    expect(emulatorOut).toContain('Stopping the Stripe emulator (SIGTERM).');
+  });
 });

@@ -1,20 +1,34 @@
+import { Readable, Writable } from 'node:stream';
 import type { ApiClient } from '../src/client.js';
-import type { CliDeps } from '../src/context.js';
+import type { CliDeps, SecretSource } from '../src/context.js';
 import { run } from '../src/main.js';
 
 export interface Captured {
   code: number;
   stdout: string;
   stderr: string;
+  /** What the hidden prompts wrote (the terminal), separate from stdout and stderr. */
+  prompt: string;
 }
+
+/** A piped stdin holding `text` (not a TTY). */
+export const pipedStdin = (text: string): SecretSource => Readable.from([Buffer.from(text)]);
 
 /** Runs the CLI in-process with captured output and the given (fake) API client. */
 export async function runCli(
   argv: string[],
-  opts: { client?: unknown; createClient?: CliDeps['createClient'] } = {},
+  opts: {
+    client?: unknown;
+    createClient?: CliDeps['createClient'];
+    /** Default: an empty pipe. */
+    stdin?: SecretSource;
+    /** Default: stop at once. */
+    untilStopped?: CliDeps['untilStopped'];
+  } = {},
 ): Promise<Captured> {
   let stdout = '';
   let stderr = '';
+  let prompt = '';
   const createClient =
     opts.createClient ??
     (() => {
@@ -31,8 +45,16 @@ export async function runCli(
       },
     },
     createClient,
+    stdin: opts.stdin ?? pipedStdin(''),
+    promptOut: new Writable({
+      write(chunk, _encoding, callback) {
+        prompt += String(chunk);
+        callback();
+      },
+    }),
+    untilStopped: opts.untilStopped ?? (async () => 'SIGTERM'),
   });
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, prompt };
 }
 
 /** A fake procedure: records inputs, answers with `result` (or throws it when it is an Error). */
@@ -42,6 +64,16 @@ export function fakeProcedure<T>(result: T) {
     calls.push(input);
     if (result instanceof Error) throw result;
     return result;
+  };
+  return { calls, query: call, mutate: call };
+}
+
+/** A fake procedure that answers with each of `results` in turn (the last one repeats). */
+export function fakeSequence<T>(results: T[]) {
+  const calls: unknown[] = [];
+  const call = async (input?: unknown) => {
+    calls.push(input);
+    return results[Math.min(calls.length, results.length) - 1] as T;
   };
   return { calls, query: call, mutate: call };
 }

@@ -3,14 +3,15 @@ import {
   createApiKeyInput,
   listApiKeysInput,
   revokeApiKeyInput,
+  rotateKeysInput,
   scopes,
 } from '@cardbridge/core';
 import type { Command } from 'commander';
 import type { ApiClient } from '../client.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, exitCodes, UsageError } from '../errors.js';
 import { recordTable, shortDate, table } from '../output.js';
-import { intValue, listValue, parseInput } from '../parse.js';
+import { defined, intValue, listValue, parseInput } from '../parse.js';
 
 const tenantScopes = scopes.filter((s) => s !== 'platform');
 
@@ -52,7 +53,10 @@ async function resolveKeyId(client: ApiClient, raw: string): Promise<number | st
 export function registerKeys(program: Command, ctx: CliContext): void {
   const keys = program
     .command('keys')
-    .description("manage the API keys of your key's tenant (needs the admin scope)");
+    .description(
+      "manage the API keys of your key's tenant, and rotate its vault data key (`keys rotate`; " +
+        'needs the admin scope)',
+    );
 
   keys
     .command('create')
@@ -99,6 +103,60 @@ export function registerKeys(program: Command, ctx: CliContext): void {
             ['revoked', shortDate(result.revokedDate)],
           ]),
         ].join(''),
+      );
+    });
+
+  registerKeyRotation(keys, ctx);
+}
+
+/** Batches in a row that re-encrypt nothing while rows remain: the rotation is stuck, not slow. */
+const maxIdleBatches = 3;
+
+function registerKeyRotation(keys: Command, ctx: CliContext): void {
+  keys
+    .command('rotate')
+    .description(
+      "rotate the vault's data key — NOT an API key: a new key version for your tenant, then card " +
+        'numbers and gateway secrets are re-encrypted under it in batches (resumable; needs the admin scope)',
+    )
+    .option('--batch-size <n>', 'rows re-encrypted per request, 1..1000 (default 100)')
+    .option('--resume', 'continue an interrupted rotation: re-encrypt only, no new key version', false)
+    .action(async (opts: { batchSize?: string; resume: boolean }) => {
+      const input = parseInput(rotateKeysInput, defined({ batchSize: intValue(opts.batchSize) }));
+      const client = await ctx.client();
+      const human = !ctx.flags().json;
+      const say = (line: string) => {
+        if (human) ctx.deps.io.out(`${line}\n`);
+      };
+      let keyVersion: number | undefined;
+      if (!opts.resume) {
+        const rotated = await client.vault.rotateKey.mutate();
+        keyVersion = rotated.keyVersion;
+        say(`New data key version ${rotated.keyVersion}; ${rotated.remaining} rows to re-encrypt.`);
+      }
+      let total = 0;
+      let batches = 0;
+      let idle = 0;
+      for (;;) {
+        const batch = await client.vault.reencrypt.mutate(input);
+        keyVersion = batch.keyVersion;
+        batches++;
+        total += batch.reencrypted;
+        say(`re-encrypted ${batch.reencrypted}, ${batch.remaining} remaining`);
+        if (batch.remaining === 0) break;
+        idle = batch.reencrypted === 0 ? idle + 1 : 0;
+        if (idle >= maxIdleBatches) {
+          throw new CliError(
+            `the rotation made no progress in ${idle} batches with ${batch.remaining} rows still on older key ` +
+              'versions; run `cardbridge keys rotate --resume` to try again',
+            exitCodes.server,
+          );
+        }
+      }
+      const result = { keyVersion, reencrypted: total, remaining: 0, batches };
+      ctx.emit(
+        result,
+        () => `Done: every sealed row is on data key version ${keyVersion} (${total} re-encrypted).\n`,
       );
     });
 }

@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { CliContext } from '../context.js';
+import { defined, intValue, numberValue, parseInput } from '../parse.js';
+import { startupError } from './serve.js';
+
+const emulatorFlags = z.strictObject({
+  port: z.number().int().min(0).max(65_535),
+  host: z.string().trim().min(1),
+  seed: z.enum(['demo', 'none']),
+  latencyMs: z.number().min(0).max(60_000).optional(),
+  rateLimitPerSecond: z.number().positive().optional(),
+});
+
+/** Any `sk_test_…` key works against the emulator; this one is only a placeholder, not a secret. */
+export const emulatorDemoKey = 'sk_test_emulator_demo';
+
+/** The default `untilStopped`: resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+interface Seeded {
+  id: string;
+  email: string | null;
+  cards: { id: string }[];
+}
+
+/** What to paste next: a gateway account for the emulator, a customer, the import of a seeded card. */
+export function nextSteps(url: string, seeded: readonly Seeded[]): string {
+  const lines = [
+    'Next, with `./cardbridge serve` running (the emulator accepts any sk_test_ key):',
+    `  ./cardbridge gateways add stripe --secret-key ${emulatorDemoKey} --api-base ${url} --default`,
+  ];
+  const customer = seeded.find((c) => c.cards.length > 0);
+  const card = customer?.cards[0];
+  if (customer && card) {
+    lines.push(
+      `  ./cardbridge customers create${customer.email ? ` --email ${customer.email}` : ''}`,
+      `  ./cardbridge cards import --customer <id> --stripe-customer ${customer.id} --stripe-card ${card.id}`,
+      '  (<id>: the customer id `customers create` printed)',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerStripeEmulator(program: Command, ctx: CliContext): void {
+  program
+    .command('stripe-emulator')
+    .description(
+      'run the local Stripe-compatible emulator in the foreground (for demos and tests: any sk_test_ ' +
+        'key works, nothing leaves the machine); stops cleanly on SIGINT/SIGTERM',
+    )
+    .option('--port <port>', 'port to listen on, 0 for any free port', '12111')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--seed <seed>', "'demo': seed customers with cards and print them; 'none': start empty", 'none')
+    .option('--latency <ms>', 'delay added to every response, in milliseconds')
+    .option('--rate-limit <perSecond>', 'requests per second per key and account; more get a 429')
+    .action(
+      async (opts: { port: string; host: string; seed: string; latency?: string; rateLimit?: string }) => {
+        const flags = parseInput(
+          emulatorFlags,
+          defined({
+            port: intValue(opts.port),
+            host: opts.host,
+            seed: opts.seed,
+            latencyMs: numberValue(opts.latency),
+            rateLimitPerSecond: numberValue(opts.rateLimit),
+          }),
+        );
+        // Loaded only here: no other command needs the emulator.
+        const { startStripeEmulator, formatSeedTable } = await import('@cardbridge/stripe-emulator');
+        let emulator: Awaited<ReturnType<typeof startStripeEmulator>>;
+        try {
+          emulator = await startStripeEmulator(
+            defined({
+              port: flags.port,
+              host: flags.host,
+              latencyMs: flags.latencyMs,
+              rateLimitPerSecond: flags.rateLimitPerSecond,
+            }),
+          );
+        } catch (err) {
+          throw startupError(err, 'stripe-emulator');
+        }
+        try {
+          const seeded = flags.seed === 'demo' ? await emulator.seedDemo() : [];
+          const { url, host, port } = emulator;
+          ctx.emit({ url, host, port, seeded }, () =>
+            [
+              `Stripe emulator listening on ${url}`,
+              '',
+              ...(flags.seed === 'demo'
+                ? [`Seeded ${seeded.length} customers:`, formatSeedTable(seeded), '']
+                : []),
+              nextSteps(url, seeded),
+              'Ctrl+C to stop.',
+              '',
+            ].join('\n'),
+          );
+          const signal = await ctx.deps.untilStopped();
+          if (!ctx.flags().json) ctx.deps.io.out(`\nStopping the Stripe emulator (${signal}).\n`);
+        } finally {
+          await emulator.close();
+        }
+      },
+    );
+}
