@@ -59,7 +59,7 @@ describe('HTTP server: auth, health, bootstrap', () => {
     const created = await admin.apiKeys.create.mutate({ name: 'to revoke', scopes: ['read'] });
     await admin.apiKeys.revoke.mutate({ id: created.apiKey.id });
     const unknown = `cbk_000000000000_${'A'.repeat(43)}`;
-    const wrongSecret = s.bootstrapKey.slice(0, -4) + 'AAAA';
+    const wrongSecret = `${s.bootstrapKey.slice(0, -4)}AAAA`;
     const responses = await Promise.all([
       rawCall(s.url, `Basic ${unknown}`),
       rawCall(s.url, `Basic ${created.secret}`),

@@ -365,8 +365,15 @@ describe('REST body parsing', () => {
     ).toEqual({ customerId: 1, stripeCustomerId: 'cus_x', stripeCardId: 'card_y' });
     // The seed's curl body verbatim, with ids pasted over its {id} placeholders (unquoted).
     expect(
-      parseJsonBody('{customerId:1,stripeCustomerId:cus_AExsNjBZDLMNDK,stripeCardId:card_19uTyBAXix6Ggd0efp4HNNp7}', 'application/json'),
-    ).toEqual({ customerId: 1, stripeCustomerId: 'cus_AExsNjBZDLMNDK', stripeCardId: 'card_19uTyBAXix6Ggd0efp4HNNp7' });
+      parseJsonBody(
+        '{customerId:1,stripeCustomerId:cus_AExsNjBZDLMNDK,stripeCardId:card_19uTyBAXix6Ggd0efp4HNNp7}',
+        'application/json',
+      ),
+    ).toEqual({
+      customerId: 1,
+      stripeCustomerId: 'cus_AExsNjBZDLMNDK',
+      stripeCardId: 'card_19uTyBAXix6Ggd0efp4HNNp7',
+    });
     expect(() => parseJsonBody('{a:b c}', 'application/json')).toThrow();
     expect(
       parseJsonBody("{customerId:1,stripeCustomerId:'cus_x',stripeCardId:'card_y'}", 'application/json'),

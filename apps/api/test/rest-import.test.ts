@@ -7,9 +7,27 @@ type Server = Awaited<ReturnType<typeof startTestServer>>;
 
 /** Every field of the seed's import response (seeds/fusebill-stripe-card-import.txt). */
 const seedResponseFields = [
-  'maskedCardNumber', 'cardType', 'expirationMonth', 'expirationYear', 'customerId', 'firstName', 'lastName',
-  'address1', 'address2', 'countryId', 'country', 'stateId', 'state', 'city', 'postalZip', 'isDefault',
-  'externalCustomerId', 'externalCardId', 'storedInFusebillVault', 'id', 'uri',
+  'maskedCardNumber',
+  'cardType',
+  'expirationMonth',
+  'expirationYear',
+  'customerId',
+  'firstName',
+  'lastName',
+  'address1',
+  'address2',
+  'countryId',
+  'country',
+  'stateId',
+  'state',
+  'city',
+  'postalZip',
+  'isDefault',
+  'externalCustomerId',
+  'externalCardId',
+  'storedInFusebillVault',
+  'id',
+  'uri',
 ];
 
 describe('REST facade: Stripe imports with the seed payloads', () => {
@@ -30,7 +48,12 @@ describe('REST facade: Stripe imports with the seed payloads', () => {
   beforeAll(async () => {
     emulator = await startStripeEmulator();
     const u = new URL(emulator.url);
-    stripe = new Stripe(secretKey, { host: u.hostname, port: Number(u.port), protocol: 'http', telemetry: false });
+    stripe = new Stripe(secretKey, {
+      host: u.hostname,
+      port: Number(u.port),
+      protocol: 'http',
+      telemetry: false,
+    });
     s = await startTestServer();
     trpc = async (path, input) => {
       const res = await fetch(`${s.url}/trpc/${path}`, {
@@ -41,8 +64,18 @@ describe('REST facade: Stripe imports with the seed payloads', () => {
       const body = (await res.json()) as { result: { data: { id: number } } };
       return body.result.data;
     };
-    await trpc('gatewayAccounts.create', { type: 'stripe', secretKey, apiBase: emulator.url, isDefault: true });
-    await trpc('gatewayAccounts.create', { type: 'stripe', secretKey, apiBase: emulator.url, connectedAccountId: 'acct_1RestConnect' });
+    await trpc('gatewayAccounts.create', {
+      type: 'stripe',
+      secretKey,
+      apiBase: emulator.url,
+      isDefault: true,
+    });
+    await trpc('gatewayAccounts.create', {
+      type: 'stripe',
+      secretKey,
+      apiBase: emulator.url,
+      connectedAccountId: 'acct_1RestConnect',
+    });
   });
   afterAll(async () => {
     await s.app.close();
@@ -119,13 +152,21 @@ describe('REST facade: Stripe imports with the seed payloads', () => {
   it('POST /v1/paymentMethodImport/stripeConnect imports through the connected account', async () => {
     const opts = { stripeAccount: 'acct_1RestConnect' };
     const customer = await stripe.customers.create({}, opts);
-    const card = (await stripe.customers.createSource(customer.id, { source: 'tok_mastercard' }, opts)) as Stripe.Card;
+    const card = (await stripe.customers.createSource(
+      customer.id,
+      { source: 'tok_mastercard' },
+      opts,
+    )) as Stripe.Card;
     const ours = await trpc('customers.create', {});
     const payload = { customerId: ours.id, stripeCustomerId: customer.id, stripeCardId: card.id };
     const viaPlatform = await pythonPost(`${s.url}/v1/paymentMethodImport/Stripe`, payload);
     expect(viaPlatform.status).toBe(404);
     const res = await pythonPost(`${s.url}/v1/paymentMethodImport/stripeConnect`, payload);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ cardType: 'MasterCard', externalCardId: card.id, storedInFusebillVault: false });
+    expect(await res.json()).toMatchObject({
+      cardType: 'MasterCard',
+      externalCardId: card.id,
+      storedInFusebillVault: false,
+    });
   });
 });

@@ -294,7 +294,12 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
       exported.externalCustomerId!,
       exported.externalCardId!,
     )) as Stripe.Card;
-    expect(atStripe).toMatchObject({ last4: number.slice(-4), exp_month: 6, exp_year: 2034, name: 'Vera Vault' });
+    expect(atStripe).toMatchObject({
+      last4: number.slice(-4),
+      exp_month: 6,
+      exp_year: 2034,
+      name: 'Vera Vault',
+    });
     expect(atStripe.metadata).toMatchObject({ cardbridge_payment_method_id: String(card.id) });
     // A card imported from Stripe is refused: only Stripe holds its number (Chargebee likewise).
     const held = await stripeCustomerWithCard();
@@ -305,7 +310,9 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
       gatewayAccountId: stripeAccountId,
     });
     const testAccount = (await t.caller.gatewayAccounts.list()).find((a) => a.type === 'test')!;
-    const refused = await errorOf(() => t.caller.paymentMethods.export({ id: imported.id, gatewayAccountId: testAccount.id }));
+    const refused = await errorOf(() =>
+      t.caller.paymentMethods.export({ id: imported.id, gatewayAccountId: testAccount.id }),
+    );
     expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
     expect(refused.message).toContain(`held by gateway account ${stripeAccountId}`);
   });

@@ -74,13 +74,19 @@ describe('tenant isolation over every procedure that takes an id', () => {
     ],
     [
       'paymentMethods.createCard (customer)',
-      (t, id) => t.caller.paymentMethods.createCard({ customerId: id(), cardNumber: '4242424242424242', ...holder }),
+      (t, id) =>
+        t.caller.paymentMethods.createCard({ customerId: id(), cardNumber: '4242424242424242', ...holder }),
       () => bCustomer,
     ],
     [
       'paymentMethods.replaceCreditCard',
       (t, id) =>
-        t.caller.paymentMethods.replaceCreditCard({ id: id(), customerId: bCustomer, cardNumber: '4242424242424242', ...holder }),
+        t.caller.paymentMethods.replaceCreditCard({
+          id: id(),
+          customerId: bCustomer,
+          cardNumber: '4242424242424242',
+          ...holder,
+        }),
       () => bCards[1]!.id,
     ],
     [
