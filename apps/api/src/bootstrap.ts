@@ -3,6 +3,7 @@ import path from 'node:path';
 import { scopes } from '@cardbridge/core';
 import { countTenants, type Db, insertTenant } from '@cardbridge/db';
 import { issueApiKey } from './services/access.js';
+import { createDefaultTestAccount } from './services/gateway-accounts.js';
 
 export const bootstrapKeyFileName = 'bootstrap-admin.key';
 
@@ -19,6 +20,7 @@ export async function ensureBootstrapKey(
   if ((await countTenants(db)) > 0) return { created: false, keyFile };
   const secret = await db.transaction(async (tx) => {
     const tenant = await insertTenant(tx, { name: 'bootstrap' });
+    await createDefaultTestAccount(tx, tenant.id);
     return (await issueApiKey(tx, tenant.id, 'bootstrap admin', [...scopes])).secret;
   });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
