@@ -103,6 +103,29 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
     expect((await t.caller.paymentMethods.list({ customerId: ours.id })).data).toHaveLength(1);
   });
 
+  it('reports an import whose Stripe fingerprint the customer already has, under the duplicate policy', async () => {
+    const { customer, card } = await stripeCustomerWithCard('tok_visa');
+    const second = (await stripe.customers.createSource(customer.id, { source: 'tok_visa' })) as Stripe.Card;
+    expect(second.fingerprint).toBe(card.fingerprint);
+    const ours = await t.caller.customers.create({});
+    const base = { customerId: ours.id, stripeCustomerId: customer.id, gatewayAccountId: stripeAccountId };
+    const first = await t.caller.paymentMethods.importStripeCard({ ...base, stripeCardId: card.id });
+    expect(first.duplicateOf).toBeNull();
+    const rejected = await errorOf(() =>
+      t.caller.paymentMethods.importStripeCard({ ...base, stripeCardId: second.id, duplicatePolicy: 'reject' }),
+    );
+    expect(rejected.code).toBe('CONFLICT');
+    const existing = await t.caller.paymentMethods.importStripeCard({
+      ...base,
+      stripeCardId: second.id,
+      duplicatePolicy: 'return_existing',
+    });
+    expect(existing).toMatchObject({ id: first.id, duplicateOf: first.id });
+    const allowed = await t.caller.paymentMethods.importStripeCard({ ...base, stripeCardId: second.id });
+    expect(allowed.id).not.toBe(first.id);
+    expect(allowed.duplicateOf).toBe(first.id);
+  });
+
   it('imports a pm_… PaymentMethod attached to the Stripe customer', async () => {
     const customer = await stripe.customers.create({});
     const pm = await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_amex' } });

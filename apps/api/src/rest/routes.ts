@@ -238,8 +238,8 @@ export const restRoutes: readonly AnyRestRoute[] = [
     summary: 'Import a card from the Stripe vault',
     requestSchema: importStripeCardInput,
     toInput: ({ body }) => coerceFields(body, { customerId: toInt, gatewayAccountId: optionalInt }),
-    toResponse: toFusebillPaymentMethod,
-    responseSchema: fusebillPaymentMethodDto,
+    toResponse: toFusebillCardWrite,
+    responseSchema: fusebillCardWriteResult,
   }),
 
   defineRoute({
@@ -249,8 +249,8 @@ export const restRoutes: readonly AnyRestRoute[] = [
     summary: 'Import a card from a connected Stripe account',
     requestSchema: importStripeCardInput,
     toInput: ({ body }) => coerceFields(body, { customerId: toInt, gatewayAccountId: optionalInt }),
-    toResponse: toFusebillPaymentMethod,
-    responseSchema: fusebillPaymentMethodDto,
+    toResponse: toFusebillCardWrite,
+    responseSchema: fusebillCardWriteResult,
   }),
 
   // ── The PCI path (seeds/fusebill-replace-credit-card.txt) ──

@@ -39,15 +39,15 @@ export const paymentMethodsRouter = router({
     .mutation(({ ctx, input }) => paymentMethods.deletePaymentMethod(ctx.deps, ctx.principal, input)),
   importStripeCard: protectedProcedure
     .input(importStripeCardInput)
-    .output(paymentMethodDto)
+    .output(cardWriteResult)
     .mutation(({ ctx, input }) => gatewayCards.importStripeCard(ctx.deps, ctx.principal, input)),
   importStripeConnectCard: protectedProcedure
     .input(importStripeCardInput)
-    .output(paymentMethodDto)
+    .output(cardWriteResult)
     .mutation(({ ctx, input }) => gatewayCards.importStripeConnectCard(ctx.deps, ctx.principal, input)),
   createFromToken: protectedProcedure
     .input(createFromTokenInput)
-    .output(paymentMethodDto)
+    .output(cardWriteResult)
     .mutation(({ ctx, input }) => gatewayCards.createFromToken(ctx.deps, ctx.principal, input)),
   update: protectedProcedure
     .input(updatePaymentMethodInput)

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
   alpha2FromCountryId,
+  type CardWriteResult,
   type CreateFromTokenInput,
   countryFromAlpha2,
   DomainError,
+  type DuplicatePolicy,
   type GatewayAddress,
   type GatewayCard,
   type ImportStripeCardInput,
@@ -14,6 +16,7 @@ import {
   type UpdatePaymentMethodInput,
 } from '@cardbridge/core';
 import {
+  findActiveByFingerprint,
   findGatewayCustomer,
   findPaymentMethodByExternalCard,
   type GatewayAccountRow,
@@ -84,7 +87,7 @@ async function importCard(
   actor: Principal,
   input: ImportStripeCardInput,
   accept: (a: GatewayAccountRow) => string | null,
-): Promise<PaymentMethodDto> {
+): Promise<CardWriteResult> {
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
   const { account, gateway } = await resolveGateway(deps, actor.tenantId, input.gatewayAccountId, accept);
   const known = await findPaymentMethodByExternalCard(
@@ -93,13 +96,47 @@ async function importCard(
     account.id,
     input.stripeCardId,
   );
-  if (known && known.customerId === input.customerId) return toPaymentMethodDto(known);
+  if (known && known.customerId === input.customerId) return written(known, undefined);
   // Ownership is Stripe's answer: a card not on that Stripe customer is "No such source".
   const card = await gateway.retrieveCard({
     externalCustomerId: input.stripeCustomerId,
     externalCardId: input.stripeCardId,
   });
-  return toPaymentMethodDto(await storeGatewayCard(deps, actor.tenantId, input.customerId, account, card));
+  const duplicate = await duplicateOf(deps, actor.tenantId, input.customerId, card, input.duplicatePolicy);
+  if (duplicate && input.duplicatePolicy === 'return_existing') return written(duplicate, duplicate);
+  return written(await storeGatewayCard(deps, actor.tenantId, input.customerId, account, card), duplicate);
+}
+
+const written = (row: PaymentMethodRow, duplicate: PaymentMethodRow | undefined): CardWriteResult => ({
+  ...toPaymentMethodDto(row),
+  duplicateOf: duplicate?.id ?? null,
+  collected: null,
+});
+
+/**
+ * Another active card of the customer with the gateway's fingerprint of this card (the same
+ * card number), under the caller's policy: `reject` refuses, the others report it.
+ */
+async function duplicateOf(
+  deps: AppDeps,
+  tenantId: number,
+  customerId: number,
+  card: GatewayCard,
+  policy: DuplicatePolicy,
+): Promise<PaymentMethodRow | undefined> {
+  if (!card.fingerprint) return undefined;
+  const found = await findActiveByFingerprint(deps.db, tenantId, customerId, card.fingerprint);
+  if (!found || found.externalCardId === card.externalCardId) return undefined;
+  if (policy === 'reject') {
+    throw new DomainError(
+      'CONFLICT',
+      `This card duplicates payment method ${found.id} of customer ${customerId}.`,
+      {
+        duplicateOf: found.id,
+      },
+    );
+  }
+  return found;
 }
 
 /** `seeds/fusebill-stripe-card-import.txt`: a card from a Stripe customer's vault, by reference only. */
@@ -192,7 +229,7 @@ export async function createFromToken(
   deps: AppDeps,
   actor: Principal,
   input: CreateFromTokenInput,
-): Promise<PaymentMethodDto> {
+): Promise<CardWriteResult> {
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
   const { account, gateway } = await resolveGateway(deps, actor.tenantId, input.gatewayAccountId);
   const externalCustomerId = await gatewayCustomerFor(
@@ -229,10 +266,26 @@ export async function createFromToken(
       ),
     );
   }
+  const ref = { externalCustomerId, externalCardId: card.externalCardId };
+  const duplicate = await duplicateOf(
+    deps,
+    actor.tenantId,
+    input.customerId,
+    card,
+    input.duplicatePolicy,
+  ).catch(async (err: unknown) => {
+    // Refused as a duplicate: the card just created at the gateway is not kept there either.
+    await gateway.deleteCard(ref).catch(() => {});
+    throw err;
+  });
+  if (duplicate && input.duplicatePolicy === 'return_existing') {
+    await gateway.deleteCard(ref).catch(() => {});
+    return written(duplicate, duplicate);
+  }
   const row = await storeGatewayCard(deps, actor.tenantId, input.customerId, account, card, {
     isDefault: input.isDefault,
   });
-  return toPaymentMethodDto(row);
+  return written(row, duplicate);
 }
 
 /** Gateway first, then our row: a gateway refusal leaves our data untouched. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Cvv, Pan } from '../card/index.js';
 import { isDomainError } from '../errors.js';
 import { idSchema } from '../ids.js';
-import { paymentMethodDto } from './schemas.js';
+import { duplicatePolicy, paymentMethodDto } from './schemas.js';
 
 /*
  * The PCI path. A card number or CVV is a plain string only until this schema has parsed it:
@@ -36,10 +36,6 @@ export const cvvSchema = z
       return z.NEVER;
     }
   });
-
-/** What a caller does when the card's fingerprint already exists for that customer. */
-export const duplicatePolicy = z.enum(['allow', 'reject', 'return_existing']);
-export type DuplicatePolicy = z.infer<typeof duplicatePolicy>;
 
 /** The seed's card fields with its maximum lengths (names, address lines, city 50; postalZip 10). */
 const cardHolderFields = {

@@ -64,6 +64,10 @@ export const deletedPaymentMethodDto = z.strictObject({
   newDefaultPaymentMethodId: idSchema.nullable(),
 });
 
+/** What a caller does when the card's fingerprint already exists for that customer. */
+export const duplicatePolicy = z.enum(['allow', 'reject', 'return_existing']);
+export type DuplicatePolicy = z.infer<typeof duplicatePolicy>;
+
 /** Name and billing address of a card, with the seed's maximum lengths. */
 export const billingFields = {
   firstName: z.string().trim().max(50).optional(),
@@ -89,6 +93,7 @@ export const importStripeCardInput = z.strictObject({
   stripeCustomerId,
   stripeCardId,
   gatewayAccountId: idSchema.optional(),
+  duplicatePolicy: duplicatePolicy.default('allow'),
 });
 export type ImportStripeCardInput = z.infer<typeof importStripeCardInput>;
 
@@ -100,6 +105,7 @@ export const createFromTokenInput = z.strictObject({
     .string()
     .regex(/^(tok|pm)_[A-Za-z0-9_]+$/, 'must be a gateway token (tok_…) or PaymentMethod (pm_…)'),
   isDefault: z.boolean().optional(),
+  duplicatePolicy: duplicatePolicy.default('allow'),
   ...billingFields,
 });
 export type CreateFromTokenInput = z.infer<typeof createFromTokenInput>;
