@@ -112,7 +112,11 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
     const first = await t.caller.paymentMethods.importStripeCard({ ...base, stripeCardId: card.id });
     expect(first.duplicateOf).toBeNull();
     const rejected = await errorOf(() =>
-      t.caller.paymentMethods.importStripeCard({ ...base, stripeCardId: second.id, duplicatePolicy: 'reject' }),
+      t.caller.paymentMethods.importStripeCard({
+        ...base,
+        stripeCardId: second.id,
+        duplicatePolicy: 'reject',
+      }),
     );
     expect(rejected.code).toBe('CONFLICT');
     const existing = await t.caller.paymentMethods.importStripeCard({

@@ -218,14 +218,20 @@ describe('cards from gateways: import, add-token, update, delete', () => {
     const r = await runCli([...withKey, 'cards', 'import', ...flags, '--gateway', '2'], { client });
     expect(r.code).toBe(0);
     expect(importStripeCard.calls).toEqual([
-      { customerId: 5, stripeCustomerId: 'cus_A1', stripeCardId: 'card_B2', gatewayAccountId: 2 },
+      {
+        customerId: 5,
+        stripeCustomerId: 'cus_A1',
+        stripeCardId: 'card_B2',
+        gatewayAccountId: 2,
+        duplicatePolicy: 'allow',
+      },
     ]);
     expect(r.stdout).toContain('Imported card 11 for customer 5.');
     expect(r.stdout).toContain('************4242');
     const connect = await runCli([...withKey, 'cards', 'import', ...flags, '--connect'], { client });
     expect(connect.code).toBe(0);
     expect(importStripeConnectCard.calls).toEqual([
-      { customerId: 5, stripeCustomerId: 'cus_A1', stripeCardId: 'card_B2' },
+      { customerId: 5, stripeCustomerId: 'cus_A1', stripeCardId: 'card_B2', duplicatePolicy: 'allow' },
     ]);
   });
 
@@ -294,6 +300,7 @@ describe('cards from gateways: import, add-token, update, delete', () => {
         state: 'ON',
         postalZip: 'K1A 0A6',
         countryId: 124,
+        duplicatePolicy: 'allow',
       },
     ]);
     expect(r.stdout).toContain('Added card 11');
