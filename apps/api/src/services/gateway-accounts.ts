@@ -81,7 +81,6 @@ export async function createGatewayAccount(
 }
 
 export async function listGatewayAccounts(deps: AppDeps, actor: Principal): Promise<GatewayAccountDto[]> {
-  await ensureDefaultGatewayAccount(deps.db, actor.tenantId);
   return (await listGatewayAccountRows(deps.db, actor.tenantId)).map(toGatewayAccountDto);
 }
 
@@ -108,17 +107,6 @@ export async function requireGatewayAccount(
   return row;
 }
 
-/** Tenants that never configured a gateway get the test gateway as their default. */
-export async function ensureDefaultGatewayAccount(
-  db: Db,
-  tenantId: number,
-): Promise<GatewayAccountRow | undefined> {
-  const current = await getDefaultGatewayAccount(db, tenantId);
-  if (current) return current;
-  if ((await listGatewayAccountRows(db, tenantId)).length > 0) return undefined;
-  return createDefaultTestAccount(db, tenantId);
-}
-
 /** The named account, or the tenant's default; with its gateway adapter. */
 export async function resolveGateway(
   deps: AppDeps,
@@ -129,9 +117,9 @@ export async function resolveGateway(
   const account =
     gatewayAccountId !== undefined
       ? await requireGatewayAccount(deps.db, tenantId, gatewayAccountId)
-      : await ensureDefaultGatewayAccount(deps.db, tenantId);
+      : await getDefaultGatewayAccount(deps.db, tenantId);
   if (!account) {
-    throw DomainError.field('gatewayAccountId', 'the tenant has no default gateway account; name one');
+    throw DomainError.field('gatewayAccountId', 'the tenant has no default gateway account: name one');
   }
   const refusal = accept(account);
   if (refusal) throw DomainError.field('gatewayAccountId', refusal);
