@@ -7,6 +7,7 @@ import {
   DomainError,
   type DuplicatePolicy,
   deriveTenantFingerprintKey,
+  type Expiry,
   fingerprintPan,
   isExpired,
   notFound,
@@ -112,7 +113,7 @@ async function createAtGateway(
   tenantId: number,
   customerId: number,
   gatewayAccountId: number | undefined,
-  card: { pan: Pan; cvv?: Cvv; expMonth: number; expYear: number; holder: CardHolder; fingerprint: string },
+  card: IntakeCard,
   purpose: string,
 ): Promise<GatewayCopy> {
   const { account, gateway } = await resolveGateway(deps, tenantId, gatewayAccountId);
@@ -122,8 +123,8 @@ async function createAtGateway(
     externalCustomerId,
     pan: card.pan,
     ...(card.cvv ? { cvv: card.cvv } : {}),
-    expMonth: card.expMonth,
-    expYear: card.expYear,
+    expMonth: card.expiry.month,
+    expYear: card.expiry.year4,
     name,
     address: addressPatch({
       address1: card.holder.address1 ?? undefined,
@@ -139,18 +140,59 @@ async function createAtGateway(
       customerId,
       account.id,
       card.fingerprint,
-      card.expMonth,
-      card.expYear,
+      card.expiry.month,
+      card.expiry.year4,
     ),
   });
   return { account, gateway, externalCustomerId, externalCardId: created.externalCardId };
 }
 
-/** Seals the number for a reserved row id: done before the transaction opens (PGlite runs one at a time). */
-async function sealForNewRow(deps: AppDeps, tenantId: number, pan: Pan) {
+/** A card number as parsed from the PCI input, with what every write of it needs. */
+interface IntakeCard {
+  pan: Pan;
+  cvv?: Cvv;
+  expiry: Expiry;
+  holder: CardHolder;
+  fingerprint: string;
+}
+
+function intakeCard(
+  deps: AppDeps,
+  tenantId: number,
+  input: CardHolder & { cardNumber: Pan; cvv?: Cvv | undefined },
+): IntakeCard {
+  const expiry = validExpiry(deps, input);
+  const fingerprint = tenantFingerprint(deps, tenantId, input.cardNumber);
+  return { pan: input.cardNumber, cvv: input.cvv, expiry, holder: input, fingerprint };
+}
+
+/**
+ * The columns of a new vaulted row. The number is sealed for a reserved row id before any
+ * transaction opens (PGlite runs one at a time), so the row is never written half-vaulted.
+ */
+async function vaultedColumns(
+  deps: AppDeps,
+  tenantId: number,
+  card: IntakeCard,
+  copy: GatewayCopy | undefined,
+) {
   const id = await reservePaymentMethodId(deps.db);
-  const sealed = await deps.vault.sealPan(tenantId, id, pan);
-  return { id, panCiphertext: sealed.ciphertext, panKeyVersion: sealed.keyVersion };
+  const sealed = await deps.vault.sealPan(tenantId, id, card.pan);
+  return {
+    id,
+    panCiphertext: sealed.ciphertext,
+    panKeyVersion: sealed.keyVersion,
+    storedInVault: true,
+    cardType: card.pan.brand,
+    maskedCardNumber: card.pan.masked,
+    expirationMonth: card.expiry.month,
+    expirationYear: card.expiry.year4,
+    ...holderColumns(card.holder),
+    fingerprint: card.fingerprint,
+    gatewayAccountId: copy?.account.id ?? null,
+    externalCustomerId: copy?.externalCustomerId ?? null,
+    externalCardId: copy?.externalCardId ?? null,
+  };
 }
 
 /** `paymentMethods.createCard`: a card from its full number, into our vault. */
@@ -161,44 +203,25 @@ export async function createCard(
 ): Promise<CardWriteResult> {
   const { tenantId } = actor;
   await requireCustomer(deps.db, tenantId, input.customerId);
-  const expiry = validExpiry(deps, input);
-  const pan = input.cardNumber;
-  const fingerprint = tenantFingerprint(deps, tenantId, pan);
+  const card = intakeCard(deps, tenantId, input);
   const duplicate = await checkDuplicate(
     deps,
     tenantId,
     input.customerId,
-    fingerprint,
+    card.fingerprint,
     input.duplicatePolicy,
   );
   if (duplicate && input.duplicatePolicy === 'return_existing') {
     return { ...toPaymentMethodDto(duplicate), duplicateOf: duplicate.id, collected: null };
   }
   const atGateway = input.verify
-    ? await createAtGateway(
-        deps,
-        tenantId,
-        input.customerId,
-        input.gatewayAccountId,
-        { pan, cvv: input.cvv, expMonth: expiry.month, expYear: expiry.year4, holder: input, fingerprint },
-        'create-card',
-      )
+    ? await createAtGateway(deps, tenantId, input.customerId, input.gatewayAccountId, card, 'create-card')
     : undefined;
-  const sealed = await sealForNewRow(deps, tenantId, pan);
+  const columns = await vaultedColumns(deps, tenantId, card, atGateway);
   const row = await withCustomerLock(deps.db, tenantId, input.customerId, (tx) =>
     insertWithDefaultRule(tx, tenantId, {
-      ...sealed,
+      ...columns,
       customerId: input.customerId,
-      cardType: pan.brand,
-      maskedCardNumber: pan.masked,
-      expirationMonth: expiry.month,
-      expirationYear: expiry.year4,
-      ...holderColumns(input),
-      fingerprint,
-      storedInVault: true,
-      gatewayAccountId: atGateway?.account.id ?? null,
-      externalCustomerId: atGateway?.externalCustomerId ?? null,
-      externalCardId: atGateway?.externalCardId ?? null,
       isDefault: input.isDefault ?? false,
     }),
   );
@@ -257,14 +280,12 @@ export async function replaceCreditCard(
   const { tenantId } = actor;
   const old = await requireEditablePaymentMethod(deps.db, tenantId, input.id);
   if (old.customerId !== input.customerId) throw notFound.paymentMethod(input.id);
-  const expiry = validExpiry(deps, input);
-  const pan = input.cardNumber;
-  const fingerprint = tenantFingerprint(deps, tenantId, pan);
+  const card = intakeCard(deps, tenantId, input);
   const duplicate = await checkDuplicate(
     deps,
     tenantId,
     old.customerId,
-    fingerprint,
+    card.fingerprint,
     input.duplicatePolicy,
     old.id,
   );
@@ -279,7 +300,7 @@ export async function replaceCreditCard(
         tenantId,
         old.customerId,
         old.gatewayAccountId ?? undefined,
-        { pan, cvv: input.cvv, expMonth: expiry.month, expYear: expiry.year4, holder: input, fingerprint },
+        card,
         `replace-${old.id}`,
       )
     : undefined;
@@ -287,26 +308,16 @@ export async function replaceCreditCard(
     copy && input.paymentCollectOptions
       ? await collect(copy, tenantId, old.id, input.paymentCollectOptions)
       : null;
-  const sealed = await sealForNewRow(deps, tenantId, pan);
+  const columns = await vaultedColumns(deps, tenantId, card, copy);
   const row = await withCustomerLock(deps.db, tenantId, old.customerId, async (tx) => {
     // Re-read under the lock: a concurrent replace or delete of the same card wins only once.
     const current = await requireEditablePaymentMethod(tx, tenantId, old.id);
     const replacement = await insertPaymentMethod(tx, tenantId, {
-      ...sealed,
+      ...columns,
       customerId: old.customerId,
       originalPaymentMethodId: old.id,
-      cardType: pan.brand,
-      maskedCardNumber: pan.masked,
-      expirationMonth: expiry.month,
-      expirationYear: expiry.year4,
-      ...holderColumns(input),
       state: old.state,
       email: old.email,
-      fingerprint,
-      storedInVault: true,
-      gatewayAccountId: copy?.account.id ?? null,
-      externalCustomerId: copy?.externalCustomerId ?? null,
-      externalCardId: copy?.externalCardId ?? null,
       isDefault: false,
     });
     await updatePaymentMethod(tx, tenantId, current.id, { status: 'replaced', isDefault: false });

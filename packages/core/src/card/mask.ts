@@ -4,7 +4,7 @@ import { isLuhnValid } from './luhn.js';
 
 /**
  * Masking as in the seeds: one `*` per hidden digit, the last four shown
- * (`maskCardNumber('4242424242424242') === '************4242'`). PCI DSS 3.4.1 would allow
+ * (a 16-digit number → `************4242`). PCI DSS 3.4.1 would allow
  * BIN + last 4; we show at most the last 4 everywhere.
  */
 
@@ -44,7 +44,7 @@ export function maskFromLast4(last4: string, length = 16): string {
 
 /**
  * A run of digits where groups may be separated by a single space or dash
- * ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242424242424242").
+ * (groups of 4 separated by single spaces or dashes, or one unbroken run).
  */
 const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
 const MIN_PAN = 12;
@@ -56,7 +56,7 @@ const MAX_PAN = 19;
  * last 4 digits and the separators. Text length is unchanged.
  *
  * Every 12–19 digit window inside a longer digit run is checked too, so a card number glued
- * to other digits ("id 7 4242424242424242 9") is still caught. The price is that some
+ * to other digits (e.g. an id written right before a card number) is still caught. The price is that some
  * non-card numbers are masked as well: each 12–19 digit window passes Luhn with odds 1 in 10,
  * so a 13-digit number is touched ~27% of the time and a 16-digit one ~80%. Acceptable for
  * a last resort; it means a logger should not emit long bare numbers it needs intact (use

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cvv, Pan } from '../card/index.js';
 import { DomainError, type DomainErrorCode } from '../errors.js';
 import type { GatewayCard, PaymentGateway } from './port.js';
+import { testCardNumbers } from './test/test-cards.js';
 
 /**
  * The shared contract every PaymentGateway passes (DESIGN house rule 4), written with
@@ -225,7 +226,7 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayCon
       const customer = await newCustomer();
       const card = await gw().createCardFromNumber({
         externalCustomerId: customer,
-        pan: Pan.parse('4242 4242 4242 4242'),
+        pan: Pan.parse(testCardNumbers.visa.replace(/(\d{4})(?=\d)/g, '$1 ')),
         cvv: Cvv.parse('123', 'Visa'),
         expMonth: 10,
         expYear: nextYear,
@@ -251,13 +252,13 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayCon
         },
         metadata: { origin: 'number' },
       });
-      expect(JSON.stringify(card)).not.toContain('4242424242424242');
+      expect(JSON.stringify(card)).not.toContain(testCardNumbers.visa);
       expect(await gw().retrieveCard(ref(card))).toEqual(card);
 
       // Same number, same gateway account → same fingerprint.
       const again = await gw().createCardFromNumber({
         externalCustomerId: customer,
-        pan: Pan.parse('4242424242424242'),
+        pan: Pan.parse(testCardNumbers.visa),
         expMonth: 11,
         expYear: nextYear,
         idempotencyKey: key('number2'),
@@ -384,7 +385,7 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayCon
 
       const numberInput = {
         externalCustomerId: customer,
-        pan: Pan.parse('5555555555554444'),
+        pan: Pan.parse(testCardNumbers.mastercard),
         expMonth: 1,
         expYear: nextYear,
         idempotencyKey: key('idem-number'),

@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { paymentMethods } from '../schema.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
@@ -166,5 +166,30 @@ export async function findPaymentMethodByExternalCard(
         ne(paymentMethods.status, 'deleted'),
       ),
     );
+  return row;
+}
+
+/** An active card of the customer with this fingerprint, other than `exceptId`. */
+export async function findActiveByFingerprint(
+  db: Db,
+  tenantId: number,
+  customerId: number,
+  fingerprint: string,
+  exceptId?: number,
+) {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.customerId, customerId),
+        eq(paymentMethods.fingerprint, fingerprint),
+        eq(paymentMethods.status, 'active'),
+        exceptId === undefined ? undefined : ne(paymentMethods.id, exceptId),
+      ),
+    )
+    .orderBy(asc(paymentMethods.id))
+    .limit(1);
   return row;
 }

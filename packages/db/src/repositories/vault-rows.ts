@@ -1,6 +1,21 @@
-import { and, asc, eq, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { gatewayAccounts, paymentMethods } from '../schema.js';
+
+/** Rows sealed under a data key version older than the tenant's newest: what rotation moves. */
+const stalePans = (tenantId: number, latestVersion: number) =>
+  and(
+    eq(paymentMethods.tenantId, tenantId),
+    isNotNull(paymentMethods.panCiphertext),
+    lt(paymentMethods.panKeyVersion, latestVersion),
+  );
+
+const staleSecrets = (tenantId: number, latestVersion: number) =>
+  and(
+    eq(gatewayAccounts.tenantId, tenantId),
+    isNotNull(gatewayAccounts.secretCiphertext),
+    lt(gatewayAccounts.secretKeyVersion, latestVersion),
+  );
 
 /** Vaulted card numbers still sealed under an older data key version (lowest ids first). */
 export async function listStalePanRows(db: Db, tenantId: number, latestVersion: number, limit: number) {
@@ -11,13 +26,7 @@ export async function listStalePanRows(db: Db, tenantId: number, latestVersion: 
       panKeyVersion: paymentMethods.panKeyVersion,
     })
     .from(paymentMethods)
-    .where(
-      and(
-        eq(paymentMethods.tenantId, tenantId),
-        isNotNull(paymentMethods.panCiphertext),
-        lt(paymentMethods.panKeyVersion, latestVersion),
-      ),
-    )
+    .where(stalePans(tenantId, latestVersion))
     .orderBy(asc(paymentMethods.id))
     .limit(limit);
 }
@@ -35,38 +44,18 @@ export async function listStaleGatewaySecrets(
       secretKeyVersion: gatewayAccounts.secretKeyVersion,
     })
     .from(gatewayAccounts)
-    .where(
-      and(
-        eq(gatewayAccounts.tenantId, tenantId),
-        isNotNull(gatewayAccounts.secretCiphertext),
-        lt(gatewayAccounts.secretKeyVersion, latestVersion),
-      ),
-    )
+    .where(staleSecrets(tenantId, latestVersion))
     .orderBy(asc(gatewayAccounts.id))
     .limit(limit);
 }
 
 export async function countStaleSealedRows(db: Db, tenantId: number, latestVersion: number): Promise<number> {
-  const [pans] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(paymentMethods)
-    .where(
-      and(
-        eq(paymentMethods.tenantId, tenantId),
-        isNotNull(paymentMethods.panCiphertext),
-        lt(paymentMethods.panKeyVersion, latestVersion),
-      ),
-    );
+  const count = sql<number>`count(*)::int`;
+  const [pans] = await db.select({ n: count }).from(paymentMethods).where(stalePans(tenantId, latestVersion));
   const [secrets] = await db
-    .select({ n: sql<number>`count(*)::int` })
+    .select({ n: count })
     .from(gatewayAccounts)
-    .where(
-      and(
-        eq(gatewayAccounts.tenantId, tenantId),
-        isNotNull(gatewayAccounts.secretCiphertext),
-        lt(gatewayAccounts.secretKeyVersion, latestVersion),
-      ),
-    );
+    .where(staleSecrets(tenantId, latestVersion));
   return (pans?.n ?? 0) + (secrets?.n ?? 0);
 }
 
@@ -111,29 +100,4 @@ export async function replaceGatewaySecretCiphertext(
     )
     .returning({ id: gatewayAccounts.id });
   return rows.length === 1;
-}
-
-/** An active card of the customer with this fingerprint, other than `exceptId`. */
-export async function findActiveByFingerprint(
-  db: Db,
-  tenantId: number,
-  customerId: number,
-  fingerprint: string,
-  exceptId?: number,
-) {
-  const [row] = await db
-    .select()
-    .from(paymentMethods)
-    .where(
-      and(
-        eq(paymentMethods.tenantId, tenantId),
-        eq(paymentMethods.customerId, customerId),
-        eq(paymentMethods.fingerprint, fingerprint),
-        eq(paymentMethods.status, 'active'),
-        exceptId === undefined ? undefined : ne(paymentMethods.id, exceptId),
-      ),
-    )
-    .orderBy(asc(paymentMethods.id))
-    .limit(1);
-  return row;
 }
