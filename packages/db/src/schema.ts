@@ -11,6 +11,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uuid,
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
@@ -137,6 +138,12 @@ export const paymentMethods = pgTable(
     postalZip: text('postal_zip').notNull().default(''),
     email: text('email'),
     isDefault: boolean('is_default').notNull().default(false),
+    /**
+     * The operation (replace) that holds this card until `claimedUntil`: concurrent replaces
+     * of one card claim it before any gateway call, so only one of them can charge.
+     */
+    claimOperationId: uuid('claim_operation_id'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     modifiedAt: modifiedAt(),
   },
@@ -276,5 +283,93 @@ export const paymentMethodExports = pgTable(
     uniqueIndex('payment_method_exports_one_live_per_destination')
       .on(t.tenantId, t.paymentMethodId, t.gatewayAccountId)
       .where(sql`${t.status} <> 'failed'`),
+  ],
+);
+
+export const gatewayIntentActions = [
+  'create_customer',
+  'create_card',
+  'update_card',
+  'charge',
+  'delete_card',
+  'export_card',
+] as const;
+
+/**
+ * See README "Gateway intents". pending: recorded, the call may or may not have reached the
+ * gateway. committed: its outcome is part of a committed change. failed: the gateway refused
+ * (nothing to undo). compensated: the change did not commit and the side effect was undone
+ * (refund, card removed) or was found never to have happened. completed: a forward-only step
+ * (delete at the gateway) finished after the change committed.
+ */
+export const gatewayIntentStates = ['pending', 'committed', 'failed', 'compensated', 'completed'] as const;
+
+/**
+ * A side effect at a gateway, recorded before it happens. Its id is the gateway idempotency
+ * key, so a retry or a recovery lookup can only ever find this one attempt.
+ */
+export const gatewayIntents = pgTable(
+  'gateway_intents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    /** Groups the steps of one of our operations (a replace: create card, then charge). */
+    operationId: uuid('operation_id').notNull(),
+    action: text('action', { enum: gatewayIntentActions }).notNull(),
+    gatewayAccountId: integer('gateway_account_id').notNull(),
+    /** Our payment method the step is for (may be a reserved id whose row never commits). */
+    paymentMethodId: integer('payment_method_id'),
+    customerId: integer('customer_id'),
+    state: text('state', { enum: gatewayIntentStates }).notNull().default('pending'),
+    externalCustomerId: text('external_customer_id'),
+    /** What the gateway made: a card, a charge. */
+    externalObjectId: text('external_object_id'),
+    /** Amounts and such; never card data. */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** The request that recorded it owns it until then; afterwards the recovery sweep may. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+    modifiedAt: modifiedAt(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'gateway_intents_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+    index('gateway_intents_open_idx').on(t.leaseUntil).where(sql`${t.state} = 'pending'`),
+    index('gateway_intents_operation_idx').on(t.operationId),
+  ],
+);
+
+export const idempotencyStates = ['in_flight', 'completed'] as const;
+
+/**
+ * Stripe-style Idempotency-Key records, per tenant, kept 24 hours. `requestHash` is an HMAC of
+ * the procedure and its input (never the raw body: it may hold a card number). The response
+ * is the procedure's output or its domain error, both free of card data.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    procedure: text('procedure').notNull(),
+    state: text('state', { enum: idempotencyStates }).notNull().default('in_flight'),
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    /** An in-flight record whose lease has passed belongs to a request that died. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 );
