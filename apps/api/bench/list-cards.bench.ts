@@ -39,7 +39,15 @@ const app = await startApp({
 });
 const key = (await readFile(app.bootstrapKeyFile, 'utf8')).trim();
 const row = (await findApiKeyByKeyId(app.deps.db, key.slice(4, 16)))!;
-const principal = { tenantId: row.tenantId, apiKeyId: row.id, keyId: row.keyId, scopes: row.scopes };
+const principal = {
+  kind: 'api_key' as const,
+  origin: 'bench',
+  requestId: 'bench',
+  tenantId: row.tenantId,
+  apiKeyId: row.id,
+  keyId: row.keyId,
+  scopes: row.scopes,
+};
 const api = createTRPCClient<AppRouter>({
   links: [httpLink({ url: `${app.url}/trpc`, headers: { authorization: `Basic ${key}` } })],
 });

@@ -18,13 +18,15 @@ export interface AppDeps {
   ping: () => Promise<void>;
 }
 
-/** Who is calling: always derived from the API key, never from input. */
+/** An authenticated API key: always derived from the key, never from input. */
 export interface Principal {
   tenantId: number;
   apiKeyId: number;
   keyId: string;
   scopes: readonly string[];
 }
+
+export type { Actor } from './actor.js';
 
 export interface Context {
   deps: AppDeps;

@@ -1,3 +1,4 @@
+export type { Actor } from './actor.js';
 export { openConfiguredDatabase, type RunningApp, startApp } from './app.js';
 export { procedureScopes } from './auth/procedure-scopes.js';
 export { bootstrapKeyFileName } from './bootstrap.js';

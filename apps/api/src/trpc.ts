@@ -1,9 +1,10 @@
 import { DomainError, type DomainErrorCode, errorCodeTable, type FieldIssue } from '@cardbridge/core';
 import { insertAuditEvent } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { Actor } from './actor.js';
 import { authenticate } from './auth/authenticate.js';
 import { grants, requiredScope } from './auth/procedure-scopes.js';
-import type { Context, Principal } from './context.js';
+import type { Context } from './context.js';
 
 interface IssueLike {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -88,7 +89,13 @@ const authorized = t.middleware(async ({ ctx, path, next }) => {
       message: scope ? `This API key lacks the '${scope}' scope.` : 'Procedure not permitted.',
     });
   }
-  return next({ ctx: { ...ctx, principal } });
+  const actor: Actor = {
+    kind: 'api_key',
+    ...principal,
+    origin: ctx.origin,
+    requestId: ctx.requestId,
+  };
+  return next({ ctx: { ...ctx, principal: actor } });
 });
 
 function targetOf(input: unknown, output: unknown): string | null {
@@ -105,7 +112,7 @@ function targetOf(input: unknown, output: unknown): string | null {
 const audited = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
   const result = await next();
   if (type !== 'mutation') return result;
-  const principal = (ctx as Context & { principal?: Principal }).principal;
+  const principal = (ctx as Context & { principal?: Actor }).principal;
   if (!principal) return result;
   const rawInput = await getRawInput().catch(() => undefined);
   const errorCause = result.ok ? undefined : result.error.cause;

@@ -8,8 +8,9 @@ import {
   revokeApiKey as revokeApiKeyRow,
   type TenantRow,
 } from '@cardbridge/db';
+import type { Actor } from '../actor.js';
 import { generateApiKey } from '../auth/api-key-secret.js';
-import type { AppDeps, Principal } from '../context.js';
+import type { AppDeps } from '../context.js';
 import { createDefaultTestAccount } from './gateway-accounts.js';
 
 export const toTenantDto = (r: TenantRow): TenantDto => ({
@@ -43,7 +44,7 @@ export async function issueApiKey(db: Db, tenantId: number, name: string, keySco
 }
 
 /** A new tenant and its first admin key, in one transaction: never a tenant nobody can reach. */
-export async function createTenant(deps: AppDeps, _actor: Principal, input: { name: string }) {
+export async function createTenant(deps: AppDeps, _actor: Actor, input: { name: string }) {
   return deps.db.transaction(async (tx) => {
     const tenant = await insertTenant(tx, { name: input.name });
     const adminKey = await issueApiKey(tx, tenant.id, `${input.name} admin`, tenantAdminScopes);
@@ -52,20 +53,16 @@ export async function createTenant(deps: AppDeps, _actor: Principal, input: { na
   });
 }
 
-export async function createApiKey(
-  deps: AppDeps,
-  actor: Principal,
-  input: { name: string; scopes: Scope[] },
-) {
+export async function createApiKey(deps: AppDeps, actor: Actor, input: { name: string; scopes: Scope[] }) {
   return issueApiKey(deps.db, actor.tenantId, input.name, input.scopes);
 }
 
-export async function listApiKeys(deps: AppDeps, actor: Principal, input: { includeRevoked: boolean }) {
+export async function listApiKeys(deps: AppDeps, actor: Actor, input: { includeRevoked: boolean }) {
   const rows = await listApiKeyRows(deps.db, actor.tenantId, input);
   return rows.map(toApiKeyDto);
 }
 
-export async function revokeApiKey(deps: AppDeps, actor: Principal, input: { id: number }) {
+export async function revokeApiKey(deps: AppDeps, actor: Actor, input: { id: number }) {
   const row = await revokeApiKeyRow(deps.db, actor.tenantId, input.id);
   if (!row) throw notFound.apiKey(String(input.id));
   return toApiKeyDto(row);

@@ -1,5 +1,5 @@
-import { insertAuditEvent } from '@cardbridge/db';
 import type { Db } from '@cardbridge/db';
+import { insertAuditEvent } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 
 export interface ChangeEvent {

@@ -16,7 +16,8 @@ import {
   listCustomers as listCustomerRows,
   updateCustomer as updateCustomerRow,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 
 function referenceTaken(reference: string | null | undefined) {
   return new DomainError('CONFLICT', `A customer with reference '${reference}' already exists.`, {
@@ -33,7 +34,7 @@ export async function requireCustomer(db: Db, tenantId: number, id: number) {
 
 export async function createCustomer(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: NewCustomerInput,
 ): Promise<CustomerDto> {
   try {
@@ -44,17 +45,13 @@ export async function createCustomer(
   }
 }
 
-export async function getCustomer(
-  deps: AppDeps,
-  actor: Principal,
-  input: { id: number },
-): Promise<CustomerDto> {
+export async function getCustomer(deps: AppDeps, actor: Actor, input: { id: number }): Promise<CustomerDto> {
   return toCustomerDto(await requireCustomer(deps.db, actor.tenantId, input.id));
 }
 
 export async function updateCustomer(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: UpdateCustomerInput,
 ): Promise<CustomerDto> {
   const { id, ...fields } = input;
@@ -70,7 +67,7 @@ export async function updateCustomer(
 
 export async function listCustomers(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: PageRequest,
 ): Promise<Page<CustomerDto>> {
   const page = await listCustomerRows(deps.db, actor.tenantId, input);

@@ -1,6 +1,7 @@
 import { DomainError, isGatewayError, type PaymentMethodExportDto } from '@cardbridge/core';
 import { findLiveExport, insertExport, type PaymentMethodExportRow, updateExport } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 import { requireGatewayAccount } from './gateway-accounts.js';
 import { gatewayCustomerFor, gatewayIdempotencyKey } from './gateway-cards.js';
 import { requireEditablePaymentMethod } from './payment-methods.js';
@@ -30,7 +31,7 @@ export const toExportDto = (r: PaymentMethodExportRow): PaymentMethodExportDto =
  */
 export async function exportPaymentMethod(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: { id: number; gatewayAccountId: number },
 ): Promise<PaymentMethodExportDto> {
   const { tenantId } = actor;

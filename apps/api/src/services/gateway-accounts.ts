@@ -16,7 +16,8 @@ import {
   reserveGatewayAccountId,
   updateGatewayAccount,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 
 export const toGatewayAccountDto = (r: GatewayAccountRow): GatewayAccountDto => ({
   id: r.id,
@@ -38,7 +39,7 @@ export async function createDefaultTestAccount(db: Db, tenantId: number): Promis
 
 export async function createGatewayAccount(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: CreateGatewayAccountInput,
 ): Promise<GatewayAccountDto> {
   // A Stripe secret is sealed for a reserved row id before the transaction opens: the vault
@@ -80,15 +81,15 @@ export async function createGatewayAccount(
   });
 }
 
-export async function listGatewayAccounts(deps: AppDeps, actor: Principal): Promise<GatewayAccountDto[]> {
+export async function listGatewayAccounts(deps: AppDeps, actor: Actor): Promise<GatewayAccountDto[]> {
   return (await listGatewayAccountRows(deps.db, actor.tenantId)).map(toGatewayAccountDto);
 }
 
-export async function getGatewayAccount(deps: AppDeps, actor: Principal, input: { id: number }) {
+export async function getGatewayAccount(deps: AppDeps, actor: Actor, input: { id: number }) {
   return toGatewayAccountDto(await requireGatewayAccount(deps.db, actor.tenantId, input.id));
 }
 
-export async function disableGatewayAccount(deps: AppDeps, actor: Principal, input: { id: number }) {
+export async function disableGatewayAccount(deps: AppDeps, actor: Actor, input: { id: number }) {
   await requireGatewayAccount(deps.db, actor.tenantId, input.id);
   const row = await updateGatewayAccount(deps.db, actor.tenantId, input.id, {
     status: 'disabled',

@@ -25,7 +25,8 @@ import {
   rememberGatewayCustomer,
   updatePaymentMethod,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 import { requireCustomer } from './customers.js';
 import { requireGatewayAccount, resolveGateway } from './gateway-accounts.js';
 import { insertWithDefaultRule, requireEditablePaymentMethod, withCustomerLock } from './payment-methods.js';
@@ -84,7 +85,7 @@ async function storeGatewayCard(
 
 async function importCard(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: ImportStripeCardInput,
   accept: (a: GatewayAccountRow) => string | null,
 ): Promise<CardWriteResult> {
@@ -140,7 +141,7 @@ async function duplicateOf(
 }
 
 /** `seeds/fusebill-stripe-card-import.txt`: a card from a Stripe customer's vault, by reference only. */
-export function importStripeCard(deps: AppDeps, actor: Principal, input: ImportStripeCardInput) {
+export function importStripeCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
   return importCard(deps, actor, input, stripeOnly);
 }
 
@@ -149,7 +150,7 @@ export function importStripeCard(deps: AppDeps, actor: Principal, input: ImportS
  * Without `gatewayAccountId`: the default account if it is a Connect one, else the tenant's
  * only active Connect account (the seed's body names no account).
  */
-export async function importStripeConnectCard(deps: AppDeps, actor: Principal, input: ImportStripeCardInput) {
+export async function importStripeConnectCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
   let gatewayAccountId = input.gatewayAccountId;
   if (gatewayAccountId === undefined) {
     const accounts = (await listGatewayAccounts(deps.db, actor.tenantId)).filter(
@@ -227,7 +228,7 @@ function nameOf(firstName: string | undefined, lastName: string | undefined, cur
 /** A card created at the gateway from a token, on the gateway customer mapped to ours. */
 export async function createFromToken(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: CreateFromTokenInput,
 ): Promise<CardWriteResult> {
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
@@ -291,7 +292,7 @@ export async function createFromToken(
 /** Gateway first, then our row: a gateway refusal leaves our data untouched. */
 export async function updatePaymentMethodDetails(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: UpdatePaymentMethodInput,
 ): Promise<PaymentMethodDto> {
   const row = await requireEditablePaymentMethod(deps.db, actor.tenantId, input.id);

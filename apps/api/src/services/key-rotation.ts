@@ -5,10 +5,11 @@ import {
   replaceGatewaySecretCiphertext,
   replacePanCiphertext,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 
 /** Starts a rotation: a new data key version; rows move to it through `reencryptBatch`. */
-export async function rotateDataKey(deps: AppDeps, actor: Principal) {
+export async function rotateDataKey(deps: AppDeps, actor: Actor) {
   const { version } = await deps.vault.rotateKey(actor.tenantId);
   return {
     keyVersion: version,
@@ -23,7 +24,7 @@ export async function rotateDataKey(deps: AppDeps, actor: Principal) {
  * on an older one. Each swap is a compare-and-set on the old ciphertext, so a row changed
  * meanwhile is simply picked up by the next batch.
  */
-export async function reencryptBatch(deps: AppDeps, actor: Principal, input: { batchSize: number }) {
+export async function reencryptBatch(deps: AppDeps, actor: Actor, input: { batchSize: number }) {
   const { tenantId } = actor;
   const { version } = await deps.vault.currentKey(tenantId);
   let reencrypted = 0;

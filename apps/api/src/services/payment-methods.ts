@@ -22,7 +22,8 @@ import {
   type PaymentMethodRow,
   updatePaymentMethod,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 import { requireCustomer } from './customers.js';
 import { requireGatewayAccount } from './gateway-accounts.js';
 
@@ -100,7 +101,7 @@ export async function addPaymentMethod(
 
 export async function getPaymentMethod(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: { id: number },
 ): Promise<PaymentMethodDto> {
   return toPaymentMethodDto(await requirePaymentMethod(deps.db, actor.tenantId, input.id));
@@ -108,7 +109,7 @@ export async function getPaymentMethod(
 
 export async function listPaymentMethods(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: ListPaymentMethodsInput,
 ): Promise<Page<PaymentMethodDto>> {
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
@@ -118,7 +119,7 @@ export async function listPaymentMethods(
 
 export async function setDefaultPaymentMethod(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: { id: number },
 ): Promise<PaymentMethodDto> {
   const { customerId } = await requirePaymentMethod(deps.db, actor.tenantId, input.id);
@@ -137,7 +138,7 @@ export async function setDefaultPaymentMethod(
  */
 export async function deletePaymentMethod(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: { id: number; atGateway?: boolean },
 ) {
   const { customerId } = await requireEditablePaymentMethod(deps.db, actor.tenantId, input.id);

@@ -26,7 +26,8 @@ import {
   reservePaymentMethodId,
   updatePaymentMethod,
 } from '@cardbridge/db';
-import type { AppDeps, Principal } from '../context.js';
+import type { Actor } from '../actor.js';
+import type { AppDeps } from '../context.js';
 import { requireCustomer } from './customers.js';
 import { resolveGateway } from './gateway-accounts.js';
 import { addressPatch, gatewayCustomerFor, gatewayIdempotencyKey } from './gateway-cards.js';
@@ -198,7 +199,7 @@ async function vaultedColumns(
 /** `paymentMethods.createCard`: a card from its full number, into our vault. */
 export async function createCard(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: CreateCardInput,
 ): Promise<CardWriteResult> {
   const { tenantId } = actor;
@@ -274,7 +275,7 @@ async function collect(
  */
 export async function replaceCreditCard(
   deps: AppDeps,
-  actor: Principal,
+  actor: Actor,
   input: ReplaceCreditCardInput,
 ): Promise<CardWriteResult> {
   const { tenantId } = actor;
