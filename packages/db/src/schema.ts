@@ -11,9 +11,9 @@ import {
   primaryKey,
   text,
   timestamp,
-  uuid,
   unique,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 /*
