@@ -13,7 +13,8 @@ import { startApp } from '../src/app.js';
 import { parseEnv } from '../src/env.js';
 import { createLogger } from '../src/logger.js';
 import type { AppRouter } from '../src/routers/index.js';
-import { addPaymentMethod, listPaymentMethods } from '../src/services/payment-methods.js';
+import { listPaymentMethods } from '../src/services/payment-methods/index.js';
+import { seedPaymentMethod } from '../test/helpers.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 400);
 
@@ -53,7 +54,7 @@ const api = createTRPCClient<AppRouter>({
 });
 const customer = await api.customers.create.mutate({ firstName: 'Bench' });
 for (let i = 0; i < 10; i++) {
-  await addPaymentMethod(app.deps.db, row.tenantId, {
+  await seedPaymentMethod(app.deps.db, row.tenantId, {
     customerId: customer.id,
     cardType: 'Visa',
     maskedCardNumber: '************4242',

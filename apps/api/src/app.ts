@@ -11,6 +11,7 @@ import { GatewayRegistry } from './gateways/registry.js';
 import { createRequestListener } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadMasterKey } from './master-key.js';
+import { startRecovery } from './services/payment-methods/index.js';
 
 export interface RunningApp {
   url: string;
@@ -57,6 +58,7 @@ export async function startApp(opts: {
     logger,
     clock: opts.clock ?? (() => new Date()),
     isProduction: env.NODE_ENV === 'production',
+    intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     ping: () => database.ping(),
   };
   const server = createServer(createRequestListener(deps));
@@ -66,6 +68,8 @@ export async function startApp(opts: {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());
   });
+  // Resolves gateway intents a crash left pending, now and on a timer (README "Gateway intents").
+  const recovery = startRecovery(deps, env.CARDBRIDGE_RECOVERY_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST}:${port}`;
 
@@ -77,6 +81,7 @@ export async function startApp(opts: {
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
+      await recovery.stop();
       await database.close();
     })();
     return closing;

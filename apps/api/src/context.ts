@@ -11,6 +11,8 @@ export interface AppDeps {
   logger: Logger;
   clock: () => Date;
   isProduction: boolean;
+  /** How long a request owns its gateway intents and claims before recovery may take them. */
+  intentLeaseMs: number;
   vault: Vault;
   masterKey: MasterKey;
   gateways: GatewayRegistry;

@@ -15,6 +15,10 @@ const envSchema = z.object({
   CARDBRIDGE_MASTER_KEY: z.string().min(1).optional(),
   /** Per-attempt timeout of calls to Stripe, in ms. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** How long a request owns its gateway intents; after it, recovery resolves them. */
+  CARDBRIDGE_INTENT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  /** How often the recovery sweep looks for gateway intents left pending by a crash. */
+  CARDBRIDGE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

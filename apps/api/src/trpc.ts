@@ -3,6 +3,7 @@ import { insertAuditEvent } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import { authenticate } from './auth/authenticate.js';
+import { changeWasRecorded } from './services/audit.js';
 import { grants, requiredScope } from './auth/procedure-scopes.js';
 import type { Context } from './context.js';
 
@@ -108,17 +109,22 @@ function targetOf(input: unknown, output: unknown): string | null {
   return id === undefined ? null : String(id);
 }
 
-/** Every mutation leaves one audit row: who, what, target, outcome, origin. Never card data. */
+/**
+ * Every mutation leaves one audit row: who, what, target, outcome, origin — never card data.
+ * A change writes its own row in the transaction that makes it (`recordChange`); here only
+ * failures, and successes that changed nothing in a transaction (an import that found the
+ * card already there), are recorded after the fact.
+ */
 const audited = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
   const result = await next();
   if (type !== 'mutation') return result;
-  const principal = (ctx as Context & { principal?: Actor }).principal;
-  if (!principal) return result;
+  const actor = (ctx as Context & { principal?: Actor }).principal;
+  if (!actor || (result.ok && changeWasRecorded(actor))) return result;
   const rawInput = await getRawInput().catch(() => undefined);
   const errorCause = result.ok ? undefined : result.error.cause;
   await insertAuditEvent(ctx.deps.db, {
-    tenantId: principal.tenantId,
-    actorKeyId: principal.keyId,
+    tenantId: actor.tenantId,
+    actorKeyId: actor.keyId,
     action: path,
     targetType: path.split('.')[0] ?? null,
     targetId: targetOf(rawInput, result.ok ? result.data : undefined),

@@ -1,7 +1,13 @@
 import { Writable } from 'node:stream';
 import type { Scope } from '@cardbridge/core';
 import { MasterKey, scopes, Vault } from '@cardbridge/core';
-import { type DatabaseHandle, dataKeyStore, insertTenant } from '@cardbridge/db';
+import {
+  type DatabaseHandle,
+  type Db,
+  dataKeyStore,
+  insertTenant,
+  type NewPaymentMethod,
+} from '@cardbridge/db';
 import { createTestDatabase } from '@cardbridge/db/testing';
 import type { AppDeps } from '../src/context.js';
 import { createInternalContext } from '../src/context.js';
@@ -10,7 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { appRouter } from '../src/routers/index.js';
 import { issueApiKey } from '../src/services/access.js';
 import { createDefaultTestAccount } from '../src/services/gateway-accounts.js';
-import { addPaymentMethod } from '../src/services/payment-methods.js';
+import { insertWithDefaultRule, withCustomerLock } from '../src/services/payment-methods/index.js';
 import { createCallerFactory } from '../src/trpc.js';
 
 const createCaller = createCallerFactory(appRouter);
@@ -43,8 +49,15 @@ export interface TestTenant {
 
 let tenantCounter = 0;
 
+/** Seeds a card straight into the database (no gateway, no audit), with the default-card rule. */
+export function seedPaymentMethod(db: Db, tenantId: number, values: NewPaymentMethod) {
+  return withCustomerLock(db, tenantId, values.customerId, (tx) =>
+    insertWithDefaultRule(tx, tenantId, values),
+  );
+}
+
 export async function createTestApp(
-  opts: { isProduction?: boolean; clock?: () => Date } = {},
+  opts: { isProduction?: boolean; clock?: () => Date; intentLeaseMs?: number } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterKey = MasterKey.fromBase64(MasterKey.generateBase64());
@@ -57,6 +70,7 @@ export async function createTestApp(
     logger: createLogger({ level: 'debug', destination: logSink }),
     clock: opts.clock ?? (() => new Date()),
     isProduction: opts.isProduction ?? false,
+    intentLeaseMs: opts.intentLeaseMs ?? 60_000,
     ping: () => database.ping(),
   };
   const callerFor = (key: string | undefined) =>
@@ -74,7 +88,7 @@ export async function createTestApp(
         key: secret,
         caller: callerFor(secret),
         addCard: (customerId, o = {}) =>
-          addPaymentMethod(database.db, t.id, {
+          seedPaymentMethod(database.db, t.id, {
             customerId,
             cardType: 'Visa',
             maskedCardNumber: `************${o.last4 ?? '4242'}`,

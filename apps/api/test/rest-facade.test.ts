@@ -17,8 +17,7 @@ import {
 import { envelope, RestError, toErrorResponse } from '../src/rest/errors.js';
 import { fusebillPaymentMethodDto } from '../src/rest/fusebill-dto.js';
 import { restRoutes } from '../src/rest/routes.js';
-import { addPaymentMethod } from '../src/services/payment-methods.js';
-import { startTestServer } from './helpers.js';
+import { seedPaymentMethod, startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 type Envelope = { ErrorId: number; HttpStatusCode: number; Errors: { Key: string; Value: string }[] };
@@ -53,7 +52,7 @@ describe('REST facade (Fusebill-compatible) over the real server', () => {
   afterAll(() => s.app.close());
 
   const addCard = (customer: number, last4 = '4242') =>
-    addPaymentMethod(s.app.deps.db, tenantId, {
+    seedPaymentMethod(s.app.deps.db, tenantId, {
       customerId: customer,
       cardType: 'Visa',
       maskedCardNumber: `************${last4}`,

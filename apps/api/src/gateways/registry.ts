@@ -22,8 +22,12 @@ export class GatewayRegistry {
     private readonly options: GatewayRegistryOptions,
   ) {}
 
-  async forAccount(account: GatewayAccountRow): Promise<PaymentGateway> {
-    if (account.status !== 'active') {
+  /** `evenIfDisabled`: recovery still undoes what an account did before it was disabled. */
+  async forAccount(
+    account: GatewayAccountRow,
+    opts: { evenIfDisabled?: boolean } = {},
+  ): Promise<PaymentGateway> {
+    if (account.status !== 'active' && !opts.evenIfDisabled) {
       throw new DomainError('VALIDATION_FAILED', `Gateway account ${account.id} is disabled.`, {
         issues: [{ path: 'gatewayAccountId', message: 'gateway account is disabled' }],
       });

@@ -14,10 +14,7 @@ import {
   replaceCreditCardInput,
   updatePaymentMethodInput,
 } from '@cardbridge/core';
-import * as exportsService from '../services/exports.js';
-import * as gatewayCards from '../services/gateway-cards.js';
-import * as paymentMethods from '../services/payment-methods.js';
-import * as vaultCards from '../services/vault-cards.js';
+import * as paymentMethods from '../services/payment-methods/index.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 export const paymentMethodsRouter = router({
@@ -40,32 +37,32 @@ export const paymentMethodsRouter = router({
   importStripeCard: protectedProcedure
     .input(importStripeCardInput)
     .output(cardWriteResult)
-    .mutation(({ ctx, input }) => gatewayCards.importStripeCard(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.importStripeCard(ctx.deps, ctx.principal, input)),
   importStripeConnectCard: protectedProcedure
     .input(importStripeCardInput)
     .output(cardWriteResult)
-    .mutation(({ ctx, input }) => gatewayCards.importStripeConnectCard(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.importStripeConnectCard(ctx.deps, ctx.principal, input)),
   createFromToken: protectedProcedure
     .input(createFromTokenInput)
     .output(cardWriteResult)
-    .mutation(({ ctx, input }) => gatewayCards.createFromToken(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.createFromToken(ctx.deps, ctx.principal, input)),
   update: protectedProcedure
     .input(updatePaymentMethodInput)
     .output(paymentMethodDto)
-    .mutation(({ ctx, input }) => gatewayCards.updatePaymentMethodDetails(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.updatePaymentMethodDetails(ctx.deps, ctx.principal, input)),
   /** PCI path: a card from its full number into our vault (scope cards:intake). */
   createCard: protectedProcedure
     .input(createCardInput)
     .output(cardWriteResult)
-    .mutation(({ ctx, input }) => vaultCards.createCard(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.createCard(ctx.deps, ctx.principal, input)),
   /** PCI path: `seeds/fusebill-replace-credit-card.txt` (scope cards:intake). */
   replaceCreditCard: protectedProcedure
     .input(replaceCreditCardInput)
     .output(cardWriteResult)
-    .mutation(({ ctx, input }) => vaultCards.replaceCreditCard(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.replaceCreditCard(ctx.deps, ctx.principal, input)),
   /** `seeds/chargebee-export-payment-source.txt` (scope cards:export). */
   export: protectedProcedure
     .input(exportPaymentMethodInput)
     .output(paymentMethodExportDto)
-    .mutation(({ ctx, input }) => exportsService.exportPaymentMethod(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => paymentMethods.exportPaymentMethod(ctx.deps, ctx.principal, input)),
 });

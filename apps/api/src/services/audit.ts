@@ -2,6 +2,13 @@ import type { Db } from '@cardbridge/db';
 import { insertAuditEvent } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 
+/** Actors whose change was recorded in its own transaction (see `audited` in trpc.ts). */
+const recorded = new WeakSet<Actor>();
+
+export function changeWasRecorded(actor: Actor): boolean {
+  return recorded.has(actor);
+}
+
 export interface ChangeEvent {
   /** The procedure-style name of the change, e.g. `paymentMethods.replaceCreditCard`. */
   action: string;
@@ -27,5 +34,6 @@ export async function recordChange<T>(tx: Db, actor: Actor, event: ChangeEvent, 
     details: { requestId: actor.requestId, ...event.details },
   });
   if (actor.onCommit) await actor.onCommit(tx, output);
+  recorded.add(actor);
   return output;
 }

@@ -61,3 +61,15 @@ export async function listExports(db: Db, tenantId: number, paymentMethodId: num
       ),
     );
 }
+
+export async function findExportByKey(
+  db: Db,
+  tenantId: number,
+  exportKey: string,
+): Promise<PaymentMethodExportRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentMethodExports)
+    .where(and(eq(paymentMethodExports.tenantId, tenantId), eq(paymentMethodExports.exportKey, exportKey)));
+  return row;
+}
