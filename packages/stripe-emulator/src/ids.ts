@@ -22,6 +22,7 @@ const ID_LENGTHS = {
   tok: 24,
   ch: 24,
   pi: 24,
+  re: 24,
   req: 14,
 } as const;
 

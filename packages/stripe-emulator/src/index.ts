@@ -6,6 +6,7 @@ export { formatSeedTable } from './seed.js';
 export { startStripeEmulator } from './server.js';
 export { DECLINES, MAGIC_SUFFIXES, TEST_CARDS, type TestCard } from './test-cards.js';
 export type {
+  EmulatorStats,
   InjectedFault,
   SeededCustomer,
   SeedOptions,

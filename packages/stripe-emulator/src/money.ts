@@ -46,6 +46,11 @@ function format(amount: number, currency: string, symbol: string): string {
   return `${symbol}${major.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 }
 
+/** An amount as Stripe's messages write it, e.g. `$12.34` (no symbol for other currencies). */
+export function formatAmount(amount: number, currency: string): string {
+  return format(amount, currency, MINIMUMS[currency]?.symbol ?? '');
+}
+
 export function parseAmount(params: FormObject, currency: string): number {
   const amount = int(params, 'amount');
   if (amount === undefined) throw missingParam('amount');

@@ -8,6 +8,7 @@ import type {
   CustomerRecord,
   PaymentIntentRecord,
   PaymentMethodRecord,
+  RefundRecord,
   TokenRecord,
 } from './store.js';
 import { BRAND_NAMES, type BrandKey } from './test-cards.js';
@@ -243,7 +244,7 @@ export function chargeJson(charge: ChargeRecord, livemode: boolean): Json {
     object: 'charge',
     amount: charge.amount,
     amount_captured: failed || !charge.captured ? 0 : charge.amount,
-    amount_refunded: 0,
+    amount_refunded: charge.amount_refunded,
     application: null,
     application_fee: null,
     application_fee_amount: null,
@@ -292,7 +293,7 @@ export function chargeJson(charge: ChargeRecord, livemode: boolean): Json {
     receipt_email: charge.receipt_email,
     receipt_number: null,
     receipt_url: null,
-    refunded: false,
+    refunded: charge.amount_refunded > 0 && charge.amount_refunded >= charge.amount,
     review: null,
     shipping: null,
     source: charge.card ? cardJson(charge.card) : null,
@@ -344,5 +345,28 @@ export function paymentIntentJson(pi: PaymentIntentRecord, livemode: boolean): J
     status: pi.status,
     transfer_data: null,
     transfer_group: null,
+  };
+}
+
+export function refundJson(refund: RefundRecord): Json {
+  return {
+    id: refund.id,
+    object: 'refund',
+    amount: refund.amount,
+    balance_transaction: null,
+    charge: refund.charge,
+    created: refund.created,
+    currency: refund.currency,
+    destination_details: {
+      card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+      type: 'card',
+    },
+    metadata: { ...refund.metadata },
+    payment_intent: refund.payment_intent,
+    reason: refund.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: refund.status,
+    transfer_reversal: null,
   };
 }

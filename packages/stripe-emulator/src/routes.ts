@@ -27,6 +27,7 @@ import {
   searchCharges,
   searchPaymentIntents,
 } from './handlers/payments.js';
+import { createRefund, listRefunds, retrieveRefund } from './handlers/refunds.js';
 import { createSource, deleteSource, listSources, retrieveSource, updateSource } from './handlers/sources.js';
 import { createToken, retrieveToken } from './handlers/tokens.js';
 import { Router } from './router.js';
@@ -67,7 +68,10 @@ export function createRouter(): Router {
     .on('GET', '/v1/payment_intents', listPaymentIntents)
     .on('GET', '/v1/payment_intents/search', searchPaymentIntents)
     .on('GET', '/v1/payment_intents/:intent', retrievePaymentIntent)
-    .on('POST', '/v1/payment_intents/:intent/confirm', confirmPaymentIntent);
+    .on('POST', '/v1/payment_intents/:intent/confirm', confirmPaymentIntent)
+    .on('POST', '/v1/refunds', createRefund)
+    .on('GET', '/v1/refunds', listRefunds)
+    .on('GET', '/v1/refunds/:refund', retrieveRefund);
 }
 
 /** Endpoints a publishable key may call (Stripe.js creates tokens and PaymentMethods with one). */

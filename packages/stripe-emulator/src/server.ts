@@ -398,6 +398,9 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     requestCount() {
       return requests;
     },
+    stats(stripeAccount?: string | null) {
+      return stripeAccount === undefined ? store.stats() : store.accountStats(stripeAccount);
+    },
     reset() {
       store.reset();
       idempotency.clear();

@@ -120,6 +120,24 @@ export interface ChargeRecord {
   payment_intent: string | null;
   failure: Failure | null;
   receipt_email: string | null;
+  /** Minor units refunded so far (sum of the charge's refunds). */
+  amount_refunded: number;
+}
+
+export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';
+
+export interface RefundRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  charge: string;
+  currency: string;
+  metadata: Metadata;
+  payment_intent: string | null;
+  reason: RefundReason | null;
+  /** Card refunds succeed at once here. */
+  status: 'succeeded';
 }
 
 export type PaymentIntentStatus =
@@ -157,6 +175,7 @@ export class AccountSpace {
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly charges = new Map<string, ChargeRecord>();
   readonly paymentIntents = new Map<string, PaymentIntentRecord>();
+  readonly refunds = new Map<string, RefundRecord>();
 
   constructor(
     readonly account: string | null,
@@ -168,6 +187,18 @@ export class AccountSpace {
     const customer = this.customers.get(id);
     return customer && !customer.deleted ? customer : undefined;
   }
+}
+
+export interface AccountStats {
+  customers: number;
+  cards: number;
+  paymentMethods: number;
+  charges: number;
+  refunds: number;
+}
+
+export interface StoreStats extends AccountStats {
+  accounts: number;
 }
 
 export class Store {
@@ -193,17 +224,31 @@ export class Store {
     this.#spaces.clear();
   }
 
-  stats(): { accounts: number; customers: number; cards: number; paymentMethods: number; charges: number } {
+  stats(): StoreStats {
     let customers = 0;
     let cards = 0;
     let paymentMethods = 0;
     let charges = 0;
+    let refunds = 0;
     for (const space of this.#spaces.values()) {
       customers += space.customers.size;
       cards += space.cards.size;
       paymentMethods += space.paymentMethods.size;
       charges += space.charges.size;
+      refunds += space.refunds.size;
     }
-    return { accounts: this.#spaces.size, customers, cards, paymentMethods, charges };
+    return { accounts: this.#spaces.size, customers, cards, paymentMethods, charges, refunds };
+  }
+
+  /** Counts of one account's objects (`null` = the platform account; test mode unless `livemode`). */
+  accountStats(account: string | null, livemode = false): AccountStats {
+    const space = this.#spaces.get(`${livemode ? 'live' : 'test'}:${account ?? ''}`);
+    return {
+      customers: space?.customers.size ?? 0,
+      cards: space?.cards.size ?? 0,
+      paymentMethods: space?.paymentMethods.size ?? 0,
+      charges: space?.charges.size ?? 0,
+      refunds: space?.refunds.size ?? 0,
+    };
   }
 }

@@ -54,7 +54,22 @@ export interface StripeEmulator {
   seedDemo(opts?: SeedOptions): Promise<SeededCustomer[]>;
   /** Requests received under /v1 (faulted, rejected and replayed ones included). */
   requestCount(): number;
+  /**
+   * Object counts (customers, cards, paymentMethods, charges, refunds): of one account when
+   * `stripeAccount` is given (`null` = the platform account), else of all accounts (plus `accounts`).
+   */
+  stats(stripeAccount?: string | null): EmulatorStats;
   /** Forget all accounts, customers, cards, idempotency keys and queued faults. */
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface EmulatorStats {
+  /** Number of accounts (data spaces) in use; only in the all-accounts view. */
+  accounts?: number;
+  customers: number;
+  cards: number;
+  paymentMethods: number;
+  charges: number;
+  refunds: number;
 }

@@ -113,6 +113,26 @@ export interface ChargeResult {
   status: 'succeeded';
 }
 
+export interface RefundInput {
+  chargeId: string;
+  /** Our deterministic key; the same key on a retry never refunds twice. */
+  idempotencyKey: string;
+  metadata?: Record<string, string>;
+}
+
+export interface RefundResult {
+  refundId: string;
+  chargeId: string;
+  amountMinor: number;
+  status: 'succeeded';
+}
+
+export interface FoundCharge extends ChargeResult {
+  /** True once the whole amount has been refunded. */
+  refunded: boolean;
+  metadata: Record<string, string>;
+}
+
 export interface PaymentGateway {
   readonly kind: GatewayKind;
 
@@ -155,6 +175,21 @@ export interface PaymentGateway {
     key: string;
     value: string;
   }): Promise<GatewayCard | null>;
+
+  /** Refunds a charge in full. A charge already fully refunded counts as done (returns its refund). */
+  refund(input: RefundInput): Promise<RefundResult>;
+
+  /**
+   * Reconciliation: the customer's charge whose `metadata[key] === value`, or null. Looks the
+   * customer's charges up (not the search API, which Stripe documents as eventually consistent).
+   * Only a succeeded charge counts (a failed one took no money); a matching charge whose
+   * outcome is still pending is GATEWAY_TIMEOUT (indeterminate): ask again later.
+   */
+  findChargeByMetadata(input: {
+    externalCustomerId: string;
+    key: string;
+    value: string;
+  }): Promise<FoundCharge | null>;
 }
 
 export const emptyAddress = (): GatewayAddress => ({

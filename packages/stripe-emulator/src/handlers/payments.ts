@@ -47,6 +47,7 @@ function recordCharge(ctx: RequestContext, input: ChargeInput): ChargeRecord {
     // The charge keeps the card as it was when charged.
     card: input.card ? { ...input.card, metadata: { ...input.card.metadata } } : null,
     failure: decline,
+    amount_refunded: 0,
   };
   ctx.space.charges.set(charge.id, charge);
   return charge;

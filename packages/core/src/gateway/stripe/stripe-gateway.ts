@@ -9,12 +9,15 @@ import {
   type CreateCardFromNumberInput,
   type CreateCardFromTokenInput,
   type CreateCustomerInput,
+  type FoundCharge,
   type GatewayAddress,
   type GatewayCard,
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
   type ListCardsInput,
   type PaymentGateway,
+  type RefundInput,
+  type RefundResult,
   type UpdateCardPatch,
 } from '../port.js';
 import { classifyStripeError } from './errors.js';
@@ -41,7 +44,7 @@ import {
  * - Retries: the SDK runs with `maxNetworkRetries: 0`; `retry.ts` is the one policy.
  * - Idempotency: every POST carries OUR key, derived from the caller's key per step
  *   (`${key}:customer`, `:source`, `:token`, `:attach`, `:metadata`, `:update`, `:detach`,
- *   `:charge`) and reused unchanged on every retry, so a retry — ours, or the caller's after
+ *   `:charge`, `:refund`) and reused unchanged on every retry, so a retry — ours, or the caller's after
  *   an unknown outcome — never creates twice. GET/DELETE carry none (Stripe ignores it).
  * - Errors: `errors.ts` turns SDK errors into gateway DomainErrors with Stripe's message,
  *   code, decline_code and request id.
@@ -95,7 +98,10 @@ export type StripeOperation =
   | 'paymentMethods.detach'
   | 'tokens.create'
   | 'charges.create'
-  | 'paymentIntents.create';
+  | 'paymentIntents.create'
+  | 'charges.list'
+  | 'refunds.create'
+  | 'refunds.list';
 
 export interface StripeGatewayObserver {
   request?(event: {
@@ -640,6 +646,121 @@ export class StripeGateway implements PaymentGateway {
       const last = result.data.at(-1);
       if (!result.hasMore || !last) return null;
       startingAfter = last.externalCardId;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- refunds and charge lookup
+
+  /**
+   * POST /v1/refunds {charge, metadata} under `${key}:refund`. Stripe answers a charge that
+   * is already refunded in full with `charge_already_refunded`: that counts as done, and the
+   * result is the charge's newest succeeded refund (GET /v1/refunds?charge=…).
+   */
+  async refund(input: RefundInput): Promise<RefundResult> {
+    const key = stepIdempotencyKey(input.idempotencyKey, 'refund');
+    const params: Stripe.RefundCreateParams = { charge: input.chargeId };
+    if (input.metadata) params.metadata = input.metadata;
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.#call(
+        { operation: 'refunds.create', method: 'POST', params, idempotencyKey: key },
+        (o) => this.#stripe.refunds.create(params, o),
+      );
+    } catch (error) {
+      if (!isGatewayError(error) || error.details.gateway?.code !== 'charge_already_refunded') throw error;
+      const existing = await this.#existingRefund(input.chargeId);
+      if (!existing) throw error;
+      refund = existing;
+    }
+    return this.#refundResult(refund, input.chargeId);
+  }
+
+  /** The charge's newest succeeded refund, else its newest pending one, else undefined. */
+  async #existingRefund(chargeId: string): Promise<Stripe.Refund | undefined> {
+    const params: Stripe.RefundListParams = { charge: chargeId, limit: LIST_MAX_LIMIT };
+    const refunds = await this.#call({ operation: 'refunds.list', method: 'GET', params }, (o) =>
+      this.#stripe.refunds.list(params, o),
+    );
+    return (
+      refunds.data.find((r) => r.status === 'succeeded') ??
+      refunds.data.find((r) => r.status === 'pending' || r.status === 'requires_action')
+    );
+  }
+
+  #refundResult(refund: Stripe.Refund, chargeId: string): RefundResult {
+    const refundChargeId =
+      typeof refund.charge === 'string' ? refund.charge : (refund.charge?.id ?? chargeId);
+    if (refund.status === 'succeeded') {
+      return {
+        refundId: refund.id,
+        chargeId: refundChargeId,
+        amountMinor: refund.amount,
+        status: 'succeeded',
+      };
+    }
+    if (refund.status === 'pending' || refund.status === 'requires_action') {
+      throw gatewayError(
+        'indeterminate',
+        `Refund ${refund.id} is ${refund.status}; its outcome is not known yet.`,
+        {},
+        { refundId: refund.id, chargeId: refundChargeId, outcome: 'unknown' },
+      );
+    }
+    throw gatewayError(
+      'declined',
+      `Refund ${refund.id} of charge ${refundChargeId} did not succeed (status ${String(refund.status)}).`,
+      refund.failure_reason ? { code: refund.failure_reason } : {},
+      { refundId: refund.id, chargeId: refundChargeId },
+    );
+  }
+
+  /**
+   * GET /v1/charges?customer=…&limit=100, following `has_more` (bounded: 100 pages). The
+   * newest succeeded match wins; failed charges are skipped; a pending match (and no
+   * succeeded one) is indeterminate.
+   */
+  async findChargeByMetadata(input: {
+    externalCustomerId: string;
+    key: string;
+    value: string;
+  }): Promise<FoundCharge | null> {
+    let startingAfter: string | undefined;
+    let pending: Stripe.Charge | undefined;
+    for (let page = 0; page < 100; page++) {
+      const params: Stripe.ChargeListParams = {
+        customer: input.externalCustomerId,
+        limit: LIST_MAX_LIMIT,
+        ...(startingAfter !== undefined ? { starting_after: startingAfter } : {}),
+      };
+      const charges = await this.#call({ operation: 'charges.list', method: 'GET', params }, (o) =>
+        this.#stripe.charges.list(params, o),
+      );
+      for (const charge of charges.data) {
+        if (charge.metadata?.[input.key] !== input.value) continue;
+        if (charge.status === 'succeeded') {
+          return {
+            chargeId: charge.id,
+            amountMinor: charge.amount,
+            currency: charge.currency,
+            status: 'succeeded',
+            refunded: charge.refunded,
+            metadata: { ...charge.metadata },
+          };
+        }
+        if (charge.status === 'pending') pending ??= charge;
+      }
+      const last = charges.data.at(-1);
+      if (!charges.has_more || !last) break;
+      startingAfter = last.id;
+    }
+    if (pending) {
+      throw gatewayError(
+        'indeterminate',
+        `Charge ${pending.id} is pending; its outcome is not known yet.`,
+        {},
+        { chargeId: pending.id, outcome: 'unknown' },
+      );
     }
     return null;
   }

@@ -10,12 +10,15 @@ import {
   type CreateCardFromTokenInput,
   type CreateCustomerInput,
   emptyAddress,
+  type FoundCharge,
   type GatewayAddress,
   type GatewayCard,
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
   type ListCardsInput,
   type PaymentGateway,
+  type RefundInput,
+  type RefundResult,
   type UpdateCardPatch,
 } from '../port.js';
 import { type TestCardBehaviour, type TestDecline, testCardByNumber, testCardByToken } from './test-cards.js';
@@ -27,7 +30,7 @@ import { type TestCardBehaviour, type TestDecline, testCardByNumber, testCardByT
  * and on charge; idempotency keys replay the first result (also declines) and reject reuse
  * with different parameters; errors carry Stripe's codes and wording.
  *
- * Deterministic ids from per-instance counters: `tcus_1`, `tcard_1`, `tch_1`, `ttok_1`.
+ * Deterministic ids from per-instance counters: `tcus_1`, `tcard_1`, `tch_1`, `tre_1` (refund), `ttok_1`.
  * Fingerprints are HMAC-SHA256 of the card number under a per-instance secret (never a
  * plain hash). No card number is stored: only brand, last 4, fingerprint and the test
  * behaviour of the number.
@@ -46,7 +49,9 @@ export type TestGatewayOperation =
   | 'updateCard'
   | 'deleteCard'
   | 'charge'
-  | 'findCardByMetadata';
+  | 'findCardByMetadata'
+  | 'refund'
+  | 'findChargeByMetadata';
 
 export interface FailNextOptions {
   /** How many calls fail (default 1). */
@@ -82,6 +87,10 @@ export interface TestCharge {
   currency: string;
   description: string | null;
   metadata: Record<string, string>;
+  /** True once the whole amount has been refunded. */
+  refunded: boolean;
+  /** Minor units refunded so far (refunds are always in full here: 0 or `amountMinor`). */
+  amountRefunded: number;
 }
 
 interface StoredCustomer {
@@ -243,6 +252,8 @@ export class TestGateway implements PaymentGateway {
   readonly #customers = new Map<string, StoredCustomer>();
   readonly #cards = new Map<string, StoredCard>();
   readonly #charges = new Map<string, TestCharge>();
+  /** Refunds by charge id (at most one per charge: refunds are in full). */
+  readonly #refunds = new Map<string, RefundResult>();
   readonly #tokens = new Map<string, { source: TokenSource; used: boolean }>();
   readonly #idempotency = new Map<string, IdempotencyRecord>();
   #faults: PendingFault[] = [];
@@ -288,6 +299,11 @@ export class TestGateway implements PaymentGateway {
   /** Charges made so far, oldest first. */
   get charges(): readonly TestCharge[] {
     return [...this.#charges.values()].map(clone);
+  }
+
+  /** Refunds made so far, oldest first. */
+  get refunds(): readonly RefundResult[] {
+    return [...this.#refunds.values()].map(clone);
   }
 
   /** Number of cards currently on file for a customer (0 for an unknown customer). */
@@ -457,6 +473,8 @@ export class TestGateway implements PaymentGateway {
         currency: input.currency.toLowerCase(),
         description: input.description ?? null,
         metadata: cleanMetadata(input.metadata),
+        refunded: false,
+        amountRefunded: 0,
       };
       this.#charges.set(charge.id, charge);
       return {
@@ -480,6 +498,51 @@ export class TestGateway implements PaymentGateway {
         if (card && card.metadata[input.key] === input.value) return clone(card);
       }
       return null;
+    });
+  }
+
+  async refund(input: RefundInput): Promise<RefundResult> {
+    const params = { charge: input.chargeId, metadata: input.metadata };
+    return this.#run('refund', input.idempotencyKey, params, () => {
+      checkMetadata(input.metadata);
+      const charge = typeof input.chargeId === 'string' ? this.#charges.get(input.chargeId) : undefined;
+      if (!charge) throw notFound(`No such charge: '${String(input.chargeId)}'`, 'charge');
+      // Already refunded in full (e.g. by an earlier attempt under another key): done.
+      const existing = this.#refunds.get(charge.id);
+      if (charge.refunded && existing) return clone(existing);
+      const refund: RefundResult = {
+        refundId: this.#nextId('tre'),
+        chargeId: charge.id,
+        amountMinor: charge.amountMinor - charge.amountRefunded,
+        status: 'succeeded',
+      };
+      charge.amountRefunded = charge.amountMinor;
+      charge.refunded = true;
+      this.#refunds.set(charge.id, refund);
+      return clone(refund);
+    });
+  }
+
+  async findChargeByMetadata(input: {
+    externalCustomerId: string;
+    key: string;
+    value: string;
+  }): Promise<FoundCharge | null> {
+    return this.#run('findChargeByMetadata', undefined, null, () => {
+      const customer = this.#customer(input.externalCustomerId);
+      // Newest first, like Stripe's list.
+      const charges = [...this.#charges.values()].filter((c) => c.customerId === customer.id).reverse();
+      const charge = charges.find((c) => c.metadata[input.key] === input.value);
+      if (!charge) return null;
+      const found: FoundCharge = {
+        chargeId: charge.id,
+        amountMinor: charge.amountMinor,
+        currency: charge.currency,
+        status: 'succeeded',
+        refunded: charge.refunded,
+        metadata: clone(charge.metadata),
+      };
+      return found;
     });
   }
 
