@@ -3,9 +3,9 @@ import { insertAuditEvent } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import { authenticate } from './auth/authenticate.js';
-import { changeWasRecorded } from './services/audit.js';
 import { grants, requiredScope } from './auth/procedure-scopes.js';
 import type { Context } from './context.js';
+import { changeWasRecorded } from './services/audit.js';
 
 interface IssueLike {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
