@@ -69,3 +69,6 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
 }
 
 export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
+
+/** Tests inspect and poke the database with plain SQL (drizzle stays inside this package). */
+export { sql } from 'drizzle-orm';
