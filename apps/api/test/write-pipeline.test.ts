@@ -1,5 +1,5 @@
-import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import { sql } from '@cardbridge/db/testing';
+import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverGatewayIntents } from '../src/services/payment-methods/index.js';
@@ -102,7 +102,9 @@ describe('write pipeline: races, intents, compensation, audit', () => {
     expect(charges.data).toHaveLength(1);
     expect(charges.data[0]!.amount).toBe(1250);
     // Every card at Stripe is one of ours (the old one, now replaced, and its one successor).
-    expect((await stripeCards(stripeCustomerId)).sort()).toEqual((await ourExternalCards(customer.id)).sort());
+    expect((await stripeCards(stripeCustomerId)).sort()).toEqual(
+      (await ourExternalCards(customer.id)).sort(),
+    );
     const successors = await rows<{ n: number }>(
       app,
       sql`select count(*)::int as n from payment_methods where tenant_id = ${t.tenantId} and original_payment_method_id = ${card.id}`,
@@ -210,7 +212,9 @@ describe('write pipeline: races, intents, compensation, audit', () => {
 
   it('one Stripe card imported into 20 customers at once: one import, 19× 409 naming the holder', async () => {
     const stripeCustomer = await stripe.customers.create({ email: 'race@example.com' });
-    const source = (await stripe.customers.createSource(stripeCustomer.id, { source: 'tok_visa' })) as Stripe.Card;
+    const source = (await stripe.customers.createSource(stripeCustomer.id, {
+      source: 'tok_visa',
+    })) as Stripe.Card;
     const ours = await Promise.all(
       Array.from({ length: 20 }, (_, i) => t.caller.customers.create({ firstName: `Racer ${i}` })),
     );
@@ -253,12 +257,14 @@ describe('write pipeline: races, intents, compensation, audit', () => {
     const customer = await t.caller.customers.create({ firstName: 'Audit', lastName: 'Me' });
     const card = await t.caller.paymentMethods.createCard(cardInput(customer.id));
     const other = await t.caller.paymentMethods.createCard(cardInput(customer.id));
-    await app.deps.db.execute(sql.raw(`
+    await app.deps.db.execute(
+      sql.raw(`
       create or replace function refuse_set_default_audit() returns trigger language plpgsql as $$
       begin
         if new.action = 'paymentMethods.setDefault' then raise exception 'audit store refused'; end if;
         return new;
-      end $$`));
+      end $$`),
+    );
     await app.deps.db.execute(
       sql.raw(`create trigger refuse_set_default_audit before insert on audit_events
         for each row execute function refuse_set_default_audit()`),

@@ -33,7 +33,7 @@ async function pgliteTestDatabase(): Promise<DatabaseHandle> {
   return openDatabase({ kind: 'pglite', pglite: clone });
 }
 
-async function postgresTestDatabase(serverUrl: string): Promise<DatabaseHandle> {
+async function postgresTestDatabase(serverUrl: string): Promise<DatabaseHandle & { url: string }> {
   const name = `cardbridge_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
@@ -47,6 +47,7 @@ async function postgresTestDatabase(serverUrl: string): Promise<DatabaseHandle> 
   await handle.migrate();
   return {
     ...handle,
+    url: url.toString(),
     close: async () => {
       await handle.close();
       const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -63,12 +64,16 @@ export function testDatabaseKind(): 'postgres' | 'pglite' {
   return process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
 }
 
+/** A fresh migrated database on the test PostgreSQL server, with its URL (for child processes). */
+export function createPostgresTestDatabase(serverUrl: string) {
+  return postgresTestDatabase(serverUrl);
+}
+
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
   return url ? postgresTestDatabase(url) : pgliteTestDatabase();
 }
 
-export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
-
 /** Tests inspect and poke the database with plain SQL (drizzle stays inside this package). */
 export { sql } from 'drizzle-orm';
+export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
