@@ -132,7 +132,7 @@ describe('StripeGateway refunds × Stripe emulator', () => {
       ...options,
     });
 
-  it('POST /v1/refunds carries `${key}:refund` and the metadata; findChargeByMetadata lists charges', async () => {
+  it('POST /v1/refunds carries the key + ":refund" and the metadata; findChargeByMetadata lists charges', async () => {
     const seen: { operation: StripeOperation; method: string; params: unknown; idempotencyKey?: string }[] =
       [];
     const gw = gateway({ observer: { request: (e) => seen.push(e) } });
