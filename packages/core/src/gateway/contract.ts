@@ -417,6 +417,102 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayCon
       ).toBeNull();
     });
 
+    // ------------------------------------------------------------ refunds and charge lookup
+
+    const paidCharge = async (metadata?: Record<string, string>, customer?: string) => {
+      const owner = customer ?? (await newCustomer('payer'));
+      const card = await newCard(owner);
+      const charge = await gw().charge({
+        ...ref(card),
+        amountMinor: 1234,
+        currency: 'usd',
+        idempotencyKey: key('paid'),
+        ...(metadata ? { metadata } : {}),
+      });
+      return { customer: owner, card, charge };
+    };
+
+    it('refunds a charge in full; the same idempotency key does not refund twice', async () => {
+      const intent = randomUUID();
+      const { charge, customer } = await paidCharge({ cardbridge_intent: intent });
+      const input = {
+        chargeId: charge.chargeId,
+        idempotencyKey: key('refund'),
+        metadata: { cardbridge_intent: intent },
+      };
+      const refund = await gw().refund(input);
+      expect(refund).toMatchObject({ chargeId: charge.chargeId, amountMinor: 1234, status: 'succeeded' });
+      expect(refund.refundId).toMatch(/\S/);
+      expect(refund.refundId).not.toBe(charge.chargeId);
+      expect(await gw().refund(input)).toEqual(refund);
+      const found = await gw().findChargeByMetadata({
+        externalCustomerId: customer,
+        key: 'cardbridge_intent',
+        value: intent,
+      });
+      expect(found).toMatchObject({ chargeId: charge.chargeId, refunded: true });
+    });
+
+    it('refunding an already refunded charge with a new key counts as done (returns its refund)', async () => {
+      const intent = randomUUID();
+      const { charge, customer } = await paidCharge({ cardbridge_intent: intent });
+      const first = await gw().refund({ chargeId: charge.chargeId, idempotencyKey: key('refund-a') });
+      const second = await gw().refund({ chargeId: charge.chargeId, idempotencyKey: key('refund-b') });
+      expect(second).toEqual(first);
+      const found = await gw().findChargeByMetadata({
+        externalCustomerId: customer,
+        key: 'cardbridge_intent',
+        value: intent,
+      });
+      expect(found?.refunded).toBe(true);
+    });
+
+    it('a refund of an unknown charge is GATEWAY_RESOURCE_NOT_FOUND', async () => {
+      const { charge } = await paidCharge();
+      const unknown = `${charge.chargeId}999999`;
+      const error = await expectGatewayError(
+        gw().refund({ chargeId: unknown, idempotencyKey: key('refund-unknown') }),
+        'GATEWAY_RESOURCE_NOT_FOUND',
+        /^No such charge/,
+      );
+      expect(error.message).toContain(unknown);
+      expect(error.details.gatewayKind).toBe('not_found');
+    });
+
+    it('findChargeByMetadata finds the charge made with that metadata, null for no match (reconciliation)', async () => {
+      const wanted = randomUUID();
+      const { customer } = await paidCharge({ cardbridge_intent: randomUUID() });
+      const { charge } = await paidCharge({ cardbridge_intent: wanted, other: 'x' }, customer);
+      await paidCharge(undefined, customer);
+      const found = await gw().findChargeByMetadata({
+        externalCustomerId: customer,
+        key: 'cardbridge_intent',
+        value: wanted,
+      });
+      expect(found).toEqual({
+        ...charge,
+        refunded: false,
+        metadata: { cardbridge_intent: wanted, other: 'x' },
+      });
+      expect(
+        await gw().findChargeByMetadata({
+          externalCustomerId: customer,
+          key: 'cardbridge_intent',
+          value: randomUUID(),
+        }),
+      ).toBeNull();
+      // Another customer's charge is not found through this customer.
+      const other = await newCustomer('other');
+      await newCard(other);
+      expect(
+        await gw().findChargeByMetadata({
+          externalCustomerId: other,
+          key: 'cardbridge_intent',
+          value: wanted,
+        }),
+      ).toBeNull();
+    });
+
     it('PaymentMethods (pm_…): attach, retrieve, list, update, charge, detach', async (ctx) => {
       const token = await paymentMethodToken();
       if (!token) {
@@ -453,13 +549,23 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayCon
         expYear: nextYear + 3,
         address: { country: 'US', postalCode: '94102' },
       });
+      const intent = randomUUID();
       const charge = await gw().charge({
         ...ref(card),
         amountMinor: 700,
         currency: 'usd',
         idempotencyKey: key('pmc'),
+        metadata: { cardbridge_intent: intent },
       });
       expect(charge).toMatchObject({ amountMinor: 700, currency: 'usd', status: 'succeeded' });
+      const found = await gw().findChargeByMetadata({
+        externalCustomerId: customer,
+        key: 'cardbridge_intent',
+        value: intent,
+      });
+      expect(found).toMatchObject({ chargeId: charge.chargeId, refunded: false });
+      const refund = await gw().refund({ chargeId: charge.chargeId, idempotencyKey: key('pmr') });
+      expect(refund).toMatchObject({ chargeId: charge.chargeId, amountMinor: 700, status: 'succeeded' });
       await gw().deleteCard(ref(card));
       await expectGatewayError(gw().retrieveCard(ref(card)), 'GATEWAY_RESOURCE_NOT_FOUND', /^No such /);
     });
