@@ -15,6 +15,11 @@ const envSchema = z.object({
   CARDBRIDGE_MASTER_KEY: z.string().min(1).optional(),
   /** Per-attempt timeout of calls to Stripe, in ms. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /**
+   * How long a request holds its Idempotency-Key, in ms: a record still in flight after this
+   * belongs to a request that died, and the next request with the key takes it over.
+   */
+  CARDBRIDGE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -57,6 +57,7 @@ export async function createTestApp(
     logger: createLogger({ level: 'debug', destination: logSink }),
     clock: opts.clock ?? (() => new Date()),
     isProduction: opts.isProduction ?? false,
+    idempotencyLeaseMs: 60_000,
     ping: () => database.ping(),
   };
   const callerFor = (key: string | undefined) =>
