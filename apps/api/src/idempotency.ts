@@ -1,16 +1,23 @@
-import { createHmac } from 'node:crypto';
-import { DomainError, type DomainErrorCode, errorCodeTable, scrubCardNumbers } from '@cardbridge/core';
+import { DomainError, type DomainErrorCode, errorCodeTable } from '@cardbridge/core';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   type Db,
   purgeIdempotencyKeys,
   releaseIdempotencyKey,
-  type StoredIdempotentResponse,
 } from '@cardbridge/db';
 import { TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import type { AppDeps, Context } from './context.js';
+import {
+  idempotencyHeader,
+  openOutput,
+  replayedError,
+  requestHash,
+  sealedOutput,
+  storedError,
+  storedKey,
+} from './idempotency-records.js';
 
 /*
  * `Idempotency-Key` on mutations, with Stripe's semantics:
@@ -22,11 +29,9 @@ import type { AppDeps, Context } from './context.js';
  *   rate limits) nor for input that failed validation before execution: the key is released.
  * Keys are scoped to the tenant of the API key and kept 24 hours.
  *
- * Neither the key nor the request is stored in clear: both are HMACs under a key derived from
- * the master key, because either may carry a card number (createCard's input does).
+ * What the records hold (HMACs, a sealed output): idempotency-records.ts.
  */
 
-export const idempotencyHeader = 'Idempotency-Key';
 export const replayedHeader = 'Idempotent-Replayed';
 export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
 
@@ -40,78 +45,17 @@ function parseKey(raw: string): string {
   return raw;
 }
 
-/**
- * JSON with sorted keys, so the same request hashes the same however its keys are ordered.
- * Only plain data is accepted: an object with its own serialisation (a card number secret
- * refuses one) has no stable, safe form.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      throw DomainError.field(idempotencyHeader, 'an idempotent request needs a plain JSON input');
-    }
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  if (value === undefined) return 'null';
-  throw DomainError.field(idempotencyHeader, 'an idempotent request needs a plain JSON input');
-}
-
-function hmac(deps: AppDeps, label: string, data: string): string {
-  return createHmac('sha256', deps.masterKey.derive('idempotency'))
-    .update(label)
-    .update('\0')
-    .update(data)
-    .digest('base64url');
-}
-
-/** What the table holds for the client's key. */
-export const storedKey = (deps: AppDeps, key: string) => hmac(deps, 'key', key);
-
-/** The request fingerprint: procedure and raw input, never stored or logged in clear. */
-export const requestHash = (deps: AppDeps, procedure: string, rawInput: unknown) =>
-  hmac(deps, 'request', canonicalJson({ procedure, input: rawInput }));
-
 /** 4xx domain outcomes are the request's answer; anything a retry may change is not. */
 function isStorable(code: DomainErrorCode): boolean {
   const { http } = errorCodeTable[code];
   return http >= 400 && http < 500 && http !== 429 && !code.startsWith('IDEMPOTENCY_');
 }
 
-/** A JSON copy (what an HTTP client receives); throws on anything that refuses it. */
-const jsonCopy = (value: unknown): unknown =>
-  value === undefined ? null : JSON.parse(JSON.stringify(value));
-
-/** Messages are safe by rule; the scrub is the last line of defence before a column. */
-function scrubStrings(value: unknown): unknown {
-  if (typeof value === 'string') return scrubCardNumbers(value);
-  if (Array.isArray(value)) return value.map(scrubStrings);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubStrings(v)]));
-  }
-  return value;
-}
-
-function storedError(err: DomainError): StoredIdempotentResponse {
-  return {
-    outcome: 'error',
-    code: err.code,
-    message: scrubCardNumbers(err.message),
-    details: scrubStrings(jsonCopy(err.details)) as Record<string, unknown>,
-  };
-}
-
 /**
- * The procedure's output schema, to give a replayed output the exact shape the first answer
- * had (the stored output may be what a service handed its commit hook, before the schema
- * stripped it). Imported lazily: the routers import the middleware chain that imports this.
+ * The procedure's output schema. tRPC validates outputs inside this middleware (`.output()`
+ * comes later in the chain), so a replay, which skips the chain, validates here: the stored
+ * output may be what a service handed its commit hook, before the schema saw it. Imported
+ * lazily: the routers import the middleware chain that imports this module.
  */
 async function outputSchemaOf(path: string): Promise<StandardSchemaLike | undefined> {
   const { appRouter } = await import('./routers/index.js');
@@ -161,8 +105,8 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
     return opts.next();
   }
   const { deps } = ctx;
-  const key = storedKey(deps, parseKey(ctx.idempotencyKey));
-  const hash = requestHash(deps, path, await opts.getRawInput());
+  const key = storedKey(deps.masterKey, parseKey(ctx.idempotencyKey));
+  const hash = requestHash(deps.masterKey, path, await opts.getRawInput());
   const now = deps.clock();
   const claim = await claimIdempotencyKey(deps.db, {
     tenantId: principal.tenantId,
@@ -187,13 +131,12 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
     case 'replay': {
       ctx.setResponseHeader(replayedHeader, 'true');
       const stored = claim.response;
-      if (stored.outcome === 'error') {
-        throw new DomainError(stored.code as DomainErrorCode, stored.message, stored.details);
-      }
+      if (stored.outcome === 'error') throw replayedError(stored);
+      const output = openOutput(deps.masterKey, { tenantId: principal.tenantId, key }, stored.sealed);
       // tRPC's result shape; its `marker` is a compile-time brand only.
       return {
         ok: true,
-        data: await replayOutput(path, stored.output),
+        data: await replayOutput(path, output),
         marker: 'middlewareMarker',
       } as unknown as R;
     }
@@ -202,6 +145,7 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
   }
 
   const tenantId = principal.tenantId;
+  const record = { tenantId, key };
   const lease = claim.lease;
   const priorHook = principal.onCommit;
   /**
@@ -211,10 +155,13 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
    */
   const onCommit = async (tx: Db, output: unknown) => {
     await priorHook?.(tx, output);
-    const stored = await completeIdempotencyKey(tx, tenantId, key, lease, {
-      outcome: 'ok',
-      output: jsonCopy(output),
-    });
+    const stored = await completeIdempotencyKey(
+      tx,
+      tenantId,
+      key,
+      lease,
+      sealedOutput(deps.masterKey, record, output),
+    );
     if (!stored) {
       throw new DomainError(
         'IDEMPOTENCY_IN_FLIGHT',
@@ -230,10 +177,13 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
     if (result.ok) {
       // Mutations not yet on recordChange are completed here, after the fact: a crash in
       // between leaves the key to be taken over once its lease has passed.
-      await completeIdempotencyKey(deps.db, tenantId, key, lease, {
-        outcome: 'ok',
-        output: jsonCopy(result.data),
-      });
+      await completeIdempotencyKey(
+        deps.db,
+        tenantId,
+        key,
+        lease,
+        sealedOutput(deps.masterKey, record, result.data),
+      );
     } else {
       const cause = result.error.cause;
       if (cause instanceof DomainError && isStorable(cause.code)) {

@@ -3,12 +3,8 @@ import { claimIdempotencyKey, insertCustomer, schema } from '@cardbridge/db';
 import { dumpAllTables } from '@cardbridge/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInternalContext } from '../src/context.js';
-import {
-  idempotencyRetentionMs,
-  purgeExpiredIdempotencyKeys,
-  requestHash,
-  storedKey,
-} from '../src/idempotency.js';
+import { idempotencyRetentionMs, purgeExpiredIdempotencyKeys } from '../src/idempotency.js';
+import { openOutput, requestHash, storedKey } from '../src/idempotency-records.js';
 import { appRouter } from '../src/routers/index.js';
 import { recordChange } from '../src/services/audit.js';
 import { createCallerFactory, protectedProcedure, router } from '../src/trpc.js';
@@ -181,7 +177,7 @@ describe('Idempotency-Key through createCaller', () => {
     const failed = await errorOf(() => keyedCaller(app, t.key, key).caller.paymentMethods.createCard(input));
     expect(failed.domainCode).toBe('GATEWAY_UNAVAILABLE');
     expect(await idempotencyRows(app, t.tenantId)).not.toContainEqual(
-      expect.objectContaining({ key: storedKey(app.deps, key) }),
+      expect.objectContaining({ key: storedKey(app.deps.masterKey, key) }),
     );
 
     const retry = keyedCaller(app, t.key, key);
@@ -234,8 +230,8 @@ describe('Idempotency-Key through createCaller', () => {
     // A request claimed the key and died before completing it.
     const dead = await claimIdempotencyKey(app.database.db, {
       tenantId: t.tenantId,
-      key: storedKey(app.deps, key),
-      requestHash: requestHash(app.deps, 'customers.create', input),
+      key: storedKey(app.deps.masterKey, key),
+      requestHash: requestHash(app.deps.masterKey, 'customers.create', input),
       procedure: 'customers.create',
       now,
       leaseMs: app.deps.idempotencyLeaseMs,
@@ -261,7 +257,7 @@ describe('Idempotency-Key through createCaller', () => {
   it('keeps records 24 hours: afterwards the key is new again, and the purge removes them', async () => {
     const key = newKey();
     await keyedCaller(app, t.key, key).caller.customers.create({ lastName: key });
-    const stored = storedKey(app.deps, key);
+    const stored = storedKey(app.deps.masterKey, key);
     const rowOf = async () => (await idempotencyRows(app, t.tenantId)).find((r) => r.key === stored);
     expect(await rowOf()).toMatchObject({ state: 'completed', procedure: 'customers.create' });
 
@@ -309,6 +305,16 @@ describe('Idempotency-Key through createCaller', () => {
     expect(await idempotencyRows(app, t.tenantId)).toHaveLength(before);
   });
 
+  it('replays a new API key with its secret, which the table holds only sealed', async () => {
+    const key = newKey();
+    const first = await keyedCaller(app, t.key, key).caller.apiKeys.create({ name: 'ci', scopes: ['read'] });
+    const replay = keyedCaller(app, t.key, key);
+    expect(await replay.caller.apiKeys.create({ name: 'ci', scopes: ['read'] })).toEqual(first);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect((await t.caller.apiKeys.list()).filter((k) => k.name === 'ci')).toHaveLength(1);
+    expect(await dumpAllTables(app.database.db)).not.toContain(first.secret);
+  });
+
   it('stores neither the card number nor the key in clear, only HMACs and the masked output', async () => {
     const customerId = (await t.caller.customers.create({ lastName: 'pan-scan' })).id;
     const number = freshCardNumber();
@@ -331,8 +337,16 @@ describe('Idempotency-Key through createCaller', () => {
     expect(mismatch.message).not.toContain(number);
 
     const rows = await idempotencyRows(app, t.tenantId);
-    const row = rows.find((r) => r.key === storedKey(app.deps, number))!;
-    expect(row).toMatchObject({ state: 'completed', response: { outcome: 'ok', output: { id: card.id } } });
+    const key = storedKey(app.deps.masterKey, number);
+    const row = rows.find((r) => r.key === key)!;
+    expect(row).toMatchObject({
+      state: 'completed',
+      response: { outcome: 'ok', sealed: expect.any(String) },
+    });
+    const sealed = (row.response as { sealed: string }).sealed;
+    expect(openOutput(app.deps.masterKey, { tenantId: t.tenantId, key }, sealed)).toEqual(card);
+    // Bound to its record: it does not open as another tenant's.
+    expect(() => openOutput(app.deps.masterKey, { tenantId: t.tenantId + 1, key }, sealed)).toThrow();
     const table = JSON.stringify(rows);
     expect(table).not.toContain(number);
     expect(table).not.toContain(number.slice(0, 12));
@@ -433,7 +447,7 @@ describe('Idempotency-Key on the write pipeline (completed inside the change tra
     expect(failed.code).toBe('INTERNAL_SERVER_ERROR');
     expect(await customersNamed(key)).toHaveLength(0);
     expect((await idempotencyRows(app, t.tenantId)).map((r) => r.key)).not.toContain(
-      storedKey(app.deps, key),
+      storedKey(app.deps.masterKey, key),
     );
 
     const retry = pipelineCaller(key);

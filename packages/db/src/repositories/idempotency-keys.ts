@@ -16,9 +16,12 @@ import { idempotencyKeys } from '../schema.js';
 
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 
-/** What is stored for a completed request: its output, or the domain error it ended with. */
+/**
+ * What is stored for a completed request: its output (sealed by the caller: it may carry a
+ * secret shown once), or the domain error it ended with.
+ */
 export type StoredIdempotentResponse =
-  | { outcome: 'ok'; output: unknown }
+  | { outcome: 'ok'; sealed: string }
   | { outcome: 'error'; code: string; message: string; details: Record<string, unknown> };
 
 export interface ClaimRequest {
