@@ -9,6 +9,7 @@ import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
 import { GatewayRegistry } from './gateways/registry.js';
 import { createRequestListener } from './http/server.js';
+import { purgeExpiredIdempotencyKeys } from './idempotency.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadMasterKey } from './master-key.js';
 import { startRecovery } from './services/payment-methods/index.js';
@@ -28,6 +29,25 @@ export async function openConfiguredDatabase(env: Env): Promise<DatabaseHandle> 
   const dataDir = path.join(env.CARDBRIDGE_DATA_DIR, 'pgdata');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   return openDatabase({ kind: 'pglite', dataDir });
+}
+
+const idempotencyPurgeIntervalMs = 60 * 60 * 1000;
+
+/**
+ * Idempotency-Key records older than 24 h are ignored by requests already; this keeps the
+ * table small: once at start, then hourly. The timer is unref'd (it never keeps the process
+ * up); a failed purge is only logged, the next one catches up.
+ */
+function purgeIdempotencyKeysPeriodically(deps: AppDeps): () => void {
+  const purge = () => {
+    purgeExpiredIdempotencyKeys(deps).catch((err: unknown) =>
+      deps.logger.warn({ err }, 'idempotency key purge failed'),
+    );
+  };
+  purge();
+  const timer = setInterval(purge, idempotencyPurgeIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The composition root: database, migrations, bootstrap key, HTTP server. */
@@ -59,8 +79,10 @@ export async function startApp(opts: {
     clock: opts.clock ?? (() => new Date()),
     isProduction: env.NODE_ENV === 'production',
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
+    idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
     ping: () => database.ping(),
   };
+  const stopPurging = purgeIdempotencyKeysPeriodically(deps);
   const server = createServer(createRequestListener(deps));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -76,6 +98,7 @@ export async function startApp(opts: {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopPurging();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

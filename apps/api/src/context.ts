@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterKey, Vault } from '@cardbridge/core';
 import type { Db } from '@cardbridge/db';
 import type { GatewayRegistry } from './gateways/registry.js';
@@ -16,6 +16,8 @@ export interface AppDeps {
   vault: Vault;
   masterKey: MasterKey;
   gateways: GatewayRegistry;
+  /** How long an Idempotency-Key stays claimed by a request before another may take it over. */
+  idempotencyLeaseMs: number;
   /** Resolves when the database answers; for /readyz. */
   ping: () => Promise<void>;
 }
@@ -36,6 +38,15 @@ export interface Context {
   /** Where the call came from, for the audit trail. */
   origin: string;
   requestId: string;
+  /** The raw `Idempotency-Key` header; validated (mutations only) by the idempotency middleware. */
+  idempotencyKey: string | undefined;
+  /** Sets a header on the HTTP response (e.g. `Idempotent-Replayed`); a no-op in process. */
+  setResponseHeader: (name: string, value: string) => void;
+}
+
+/** A repeated header arrives as a list; joined, it fails validation instead of picking one. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 export function originOf(req: IncomingMessage): string {
@@ -44,15 +55,30 @@ export function originOf(req: IncomingMessage): string {
 }
 
 export function createContextFactory(deps: AppDeps) {
-  return ({ req }: { req: IncomingMessage }): Context => ({
+  return ({ req, res }: { req: IncomingMessage; res?: ServerResponse }): Context => ({
     deps,
     authorization: req.headers.authorization,
     origin: originOf(req),
     requestId: randomUUID(),
+    idempotencyKey: headerValue(req.headers['idempotency-key']),
+    setResponseHeader: (name, value) => {
+      if (res && !res.headersSent) res.setHeader(name, value);
+    },
   });
 }
 
 /** For in-process callers (tests, createCaller): an explicit Authorization header. */
-export function createInternalContext(deps: AppDeps, authorization?: string): Context {
-  return { deps, authorization, origin: 'internal', requestId: randomUUID() };
+export function createInternalContext(
+  deps: AppDeps,
+  authorization?: string,
+  opts: { idempotencyKey?: string; setResponseHeader?: Context['setResponseHeader'] } = {},
+): Context {
+  return {
+    deps,
+    authorization,
+    origin: 'internal',
+    requestId: randomUUID(),
+    idempotencyKey: opts.idempotencyKey,
+    setResponseHeader: opts.setResponseHeader ?? (() => {}),
+  };
 }

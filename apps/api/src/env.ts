@@ -19,6 +19,11 @@ const envSchema = z.object({
   CARDBRIDGE_INTENT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   /** How often the recovery sweep looks for gateway intents left pending by a crash. */
   CARDBRIDGE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /**
+   * How long a request holds its Idempotency-Key, in ms: a record still in flight after this
+   * belongs to a request that died, and the next request with the key takes it over.
+   */
+  CARDBRIDGE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

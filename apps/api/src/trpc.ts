@@ -5,6 +5,7 @@ import type { Actor } from './actor.js';
 import { authenticate } from './auth/authenticate.js';
 import { grants, requiredScope } from './auth/procedure-scopes.js';
 import type { Context } from './context.js';
+import { withIdempotencyKey } from './idempotency.js';
 import { changeWasRecorded } from './services/audit.js';
 
 interface IssueLike {
@@ -140,6 +141,9 @@ const audited = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
   return result;
 });
 
+/** Idempotency-Key on mutations (replay, mismatch, in flight): see idempotency.ts. */
+const idempotent = t.middleware((opts) => withIdempotencyKey(opts));
+
 const base = t.procedure.use(domainErrors);
-/** Every API procedure: authenticated, scope-checked, audited. */
-export const protectedProcedure = base.use(authorized).use(audited);
+/** Every API procedure: authenticated, scope-checked, idempotent (mutations with a key), audited. */
+export const protectedProcedure = base.use(authorized).use(idempotent).use(audited);

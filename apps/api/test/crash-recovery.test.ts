@@ -244,6 +244,7 @@ describe('kill -9 during writes, then recovery', () => {
         clock: () => new Date(Date.now() + 3_600_000),
         isProduction: false,
         intentLeaseMs: 1_000,
+        idempotencyLeaseMs: 1_000,
         ping: () => database.ping(),
       };
       await recoverGatewayIntents(deps);

@@ -71,6 +71,7 @@ export async function createTestApp(
     clock: opts.clock ?? (() => new Date()),
     isProduction: opts.isProduction ?? false,
     intentLeaseMs: opts.intentLeaseMs ?? 60_000,
+    idempotencyLeaseMs: 60_000,
     ping: () => database.ping(),
   };
   const callerFor = (key: string | undefined) =>

@@ -11,6 +11,7 @@ export type TrpcCodeName =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'UNPROCESSABLE_CONTENT'
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_SERVER_ERROR'
   | 'BAD_GATEWAY'
@@ -33,6 +34,10 @@ export const errorCodeTable = {
   CONFLICT: { trpc: 'CONFLICT', http: 409 },
   PAYMENT_METHOD_REPLACED: { trpc: 'CONFLICT', http: 409 },
   IDEMPOTENCY_KEY_REUSED: { trpc: 'CONFLICT', http: 409 },
+  /** The Idempotency-Key's first request is still executing (Stripe: 409). */
+  IDEMPOTENCY_IN_FLIGHT: { trpc: 'CONFLICT', http: 409 },
+  /** The Idempotency-Key was first used with another request (IETF idempotency-key draft: 422). */
+  IDEMPOTENCY_MISMATCH: { trpc: 'UNPROCESSABLE_CONTENT', http: 422 },
   GATEWAY_RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
   INTERNAL: { trpc: 'INTERNAL_SERVER_ERROR', http: 500 },
   GATEWAY_AUTHENTICATION: { trpc: 'BAD_GATEWAY', http: 502 },

@@ -7,6 +7,7 @@ export * from './repositories/data-keys.js';
 export * from './repositories/exports.js';
 export * from './repositories/gateway-accounts.js';
 export * from './repositories/gateway-intents.js';
+export * from './repositories/idempotency-keys.js';
 export type { KeysetPage } from './repositories/keyset.js';
 export * from './repositories/payment-methods.js';
 export * from './repositories/tenants.js';

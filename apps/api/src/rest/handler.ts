@@ -136,7 +136,7 @@ export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[]
       });
     }
     const { route, params } = match;
-    const ctx = createContext({ req });
+    const ctx = createContext({ req, res });
     const caller = createCaller(ctx);
     const call: CallInfo = {
       ctx,
