@@ -33,6 +33,8 @@ export const errorCodeTable = {
   CONFLICT: { trpc: 'CONFLICT', http: 409 },
   PAYMENT_METHOD_REPLACED: { trpc: 'CONFLICT', http: 409 },
   IDEMPOTENCY_KEY_REUSED: { trpc: 'CONFLICT', http: 409 },
+  /** Our own rate limit (per API key, or failed authentication per address); see `details.retryAfterSeconds`. */
+  RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
   GATEWAY_RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
   INTERNAL: { trpc: 'INTERNAL_SERVER_ERROR', http: 500 },
   GATEWAY_AUTHENTICATION: { trpc: 'BAD_GATEWAY', http: 502 },
