@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type MasterKey, Vault } from '@cardbridge/core';
 import { type DatabaseHandle, dataKeyStore, openDatabase } from '@cardbridge/db';
+import { type RateLimitConfig, RateLimits } from './auth/rate-limits.js';
 import { ensureBootstrapKey } from './bootstrap.js';
 import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
@@ -58,6 +59,8 @@ export async function startApp(opts: {
   clock?: () => Date;
   masterKey?: MasterKey;
   gatewaySleep?: (ms: number) => Promise<void>;
+  /** Test hook: limits beyond what the environment can say (e.g. a wider per-key window). */
+  rateLimits?: RateLimitConfig;
 }): Promise<RunningApp> {
   const { env } = opts;
   const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
@@ -67,23 +70,34 @@ export async function startApp(opts: {
   const masterKey = opts.masterKey ?? (await loadMasterKey(env, logger));
   const { keyFile } = await ensureBootstrapKey(database.db, env.CARDBRIDGE_DATA_DIR);
   const vault = new Vault(masterKey, dataKeyStore(database.db));
+  const isProduction = env.NODE_ENV === 'production';
   const deps: AppDeps = {
     vault,
     masterKey,
     gateways: new GatewayRegistry(vault, {
       stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+      deadlineMs: env.CARDBRIDGE_GATEWAY_DEADLINE_MS,
+      // A local emulator is fine while developing; in production only what the operator lists.
+      apiBases: { allowList: env.CARDBRIDGE_GATEWAY_API_BASES, allowLoopback: !isProduction },
       ...(opts.gatewaySleep ? { sleep: opts.gatewaySleep } : {}),
     }),
+    rateLimits: new RateLimits(
+      opts.rateLimits ?? {
+        perKeyPerSecond: env.CARDBRIDGE_RATE_LIMIT_PER_KEY,
+        perKeyBurst: env.CARDBRIDGE_RATE_LIMIT_BURST,
+        authFailuresPerMinute: env.CARDBRIDGE_AUTH_FAILURE_LIMIT,
+      },
+    ),
     db: database.db,
     logger,
     clock: opts.clock ?? (() => new Date()),
-    isProduction: env.NODE_ENV === 'production',
+    isProduction,
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
     ping: () => database.ping(),
   };
   const stopPurging = purgeIdempotencyKeysPeriodically(deps);
-  const server = createServer(createRequestListener(deps));
+  const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterKey, Vault } from '@cardbridge/core';
 import type { Db } from '@cardbridge/db';
+import type { RateLimits } from './auth/rate-limits.js';
 import type { GatewayRegistry } from './gateways/registry.js';
 import type { Logger } from './logger.js';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   gateways: GatewayRegistry;
   /** How long an Idempotency-Key stays claimed by a request before another may take it over. */
   idempotencyLeaseMs: number;
+  /** Per-key and failed-authentication limits (auth/rate-limits.ts). */
+  rateLimits: RateLimits;
   /** Resolves when the database answers; for /readyz. */
   ping: () => Promise<void>;
 }
@@ -37,6 +40,8 @@ export interface Context {
   authorization: string | undefined;
   /** Where the call came from, for the audit trail. */
   origin: string;
+  /** The client's address alone: what failed authentication is rate-limited by. */
+  address: string;
   requestId: string;
   /** The raw `Idempotency-Key` header; validated (mutations only) by the idempotency middleware. */
   idempotencyKey: string | undefined;
@@ -49,9 +54,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** The peer address (no proxy header is trusted: a client could forge it to dodge its limit). */
+export const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
 export function originOf(req: IncomingMessage): string {
   const ua = String(req.headers['user-agent'] ?? '').slice(0, 80);
-  return `${req.socket.remoteAddress ?? 'unknown'}${ua ? ` ${ua}` : ''}`;
+  return `${addressOf(req)}${ua ? ` ${ua}` : ''}`;
 }
 
 export function createContextFactory(deps: AppDeps) {
@@ -59,6 +67,7 @@ export function createContextFactory(deps: AppDeps) {
     deps,
     authorization: req.headers.authorization,
     origin: originOf(req),
+    address: addressOf(req),
     requestId: randomUUID(),
     idempotencyKey: headerValue(req.headers['idempotency-key']),
     setResponseHeader: (name, value) => {
@@ -77,6 +86,7 @@ export function createInternalContext(
     deps,
     authorization,
     origin: 'internal',
+    address: 'internal',
     requestId: randomUUID(),
     idempotencyKey: opts.idempotencyKey,
     setResponseHeader: opts.setResponseHeader ?? (() => {}),

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseApiBaseAllowList } from './gateways/api-base-policy.js';
 
 /** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
 export const defaultDataDir = fileURLToPath(new URL('../../../.cardbridge', import.meta.url));
@@ -24,6 +25,31 @@ const envSchema = z.object({
    * belongs to a request that died, and the next request with the key takes it over.
    */
   CARDBRIDGE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
+  /** Overall deadline of one gateway call, across its retries, in ms. */
+  CARDBRIDGE_GATEWAY_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * Comma-separated URL prefixes a gateway account's `apiBase` may point at (e.g.
+   * `https://stripe-proxy.internal/`). Loopback is allowed besides, outside production only.
+   */
+  CARDBRIDGE_GATEWAY_API_BASES: z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      try {
+        return parseApiBaseAllowList(raw);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    }),
+  /** Requests per second one API key may make (0: no limit). */
+  CARDBRIDGE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  /** Extra requests per key allowed in a burst, spread over 10 s, once the per-second budget is spent. */
+  CARDBRIDGE_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
+  /** Failed authentications one client address may make per minute before it gets 429 (0: no limit). */
+  CARDBRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /** Most calls one tRPC batch request may carry. */
+  CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,10 +1,12 @@
 import { startApp } from './app.js';
 import { parseEnv } from './env.js';
+import { installProcessGuards } from './process-guards.js';
 
 /** `cardbridge serve`: start, print where, stop cleanly on SIGTERM/SIGINT. */
 export async function serve(): Promise<void> {
   const env = parseEnv();
   const app = await startApp({ env });
+  installProcessGuards(app.deps.logger);
   const database = env.DATABASE_URL
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PGlite in ${env.CARDBRIDGE_DATA_DIR}`;

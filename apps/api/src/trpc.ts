@@ -2,8 +2,7 @@ import { DomainError, type DomainErrorCode, errorCodeTable, type FieldIssue } fr
 import { insertAuditEvent } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
-import { authenticate } from './auth/authenticate.js';
-import { grants, requiredScope } from './auth/procedure-scopes.js';
+import { authorize } from './auth/authorize.js';
 import type { Context } from './context.js';
 import { withIdempotencyKey } from './idempotency.js';
 import { changeWasRecorded } from './services/audit.js';
@@ -78,25 +77,9 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const unauthenticated = () => new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or missing API key.' });
-
-/** Auth from the key, then the scope the procedure table asks for (fail closed). */
+/** Key, rate limit and scope (auth/authorize.ts); refusals are DomainErrors, mapped like any other. */
 const authorized = t.middleware(async ({ ctx, path, next }) => {
-  const principal = await authenticate(ctx.deps, ctx.authorization, ctx.origin);
-  if (!principal) throw unauthenticated();
-  const scope = requiredScope(path);
-  if (!scope || !grants(principal.scopes, scope)) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: scope ? `This API key lacks the '${scope}' scope.` : 'Procedure not permitted.',
-    });
-  }
-  const actor: Actor = {
-    kind: 'api_key',
-    ...principal,
-    origin: ctx.origin,
-    requestId: ctx.requestId,
-  };
+  const actor: Actor = await authorize(ctx, path);
   return next({ ctx: { ...ctx, principal: actor } });
 });
 

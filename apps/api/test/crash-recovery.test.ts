@@ -18,6 +18,7 @@ import { createPostgresTestDatabase, sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRateLimits, RateLimits } from '../src/auth/rate-limits.js';
 import type { AppDeps } from '../src/context.js';
 import { GatewayRegistry } from '../src/gateways/registry.js';
 import { createLogger } from '../src/logger.js';
@@ -245,6 +246,7 @@ describe('kill -9 during writes, then recovery', () => {
         isProduction: false,
         intentLeaseMs: 1_000,
         idempotencyLeaseMs: 1_000,
+        rateLimits: new RateLimits(defaultRateLimits),
         ping: () => database.ping(),
       };
       await recoverGatewayIntents(deps);

@@ -9,8 +9,10 @@ import {
   type NewPaymentMethod,
 } from '@cardbridge/db';
 import { createTestDatabase } from '@cardbridge/db/testing';
+import { defaultRateLimits, type RateLimitConfig, RateLimits } from '../src/auth/rate-limits.js';
 import type { AppDeps } from '../src/context.js';
 import { createInternalContext } from '../src/context.js';
+import type { ApiBasePolicy } from '../src/gateways/api-base-policy.js';
 import { GatewayRegistry } from '../src/gateways/registry.js';
 import { createLogger } from '../src/logger.js';
 import { appRouter } from '../src/routers/index.js';
@@ -57,7 +59,17 @@ export function seedPaymentMethod(db: Db, tenantId: number, values: NewPaymentMe
 }
 
 export async function createTestApp(
-  opts: { isProduction?: boolean; clock?: () => Date; intentLeaseMs?: number } = {},
+  opts: {
+    isProduction?: boolean;
+    clock?: () => Date;
+    /** Default: loopback allowed (the emulator), as outside production. */
+    apiBases?: ApiBasePolicy;
+    gatewayDeadlineMs?: number;
+    /** Per-attempt timeout of Stripe calls (default 2 s). */
+    stripeTimeoutMs?: number;
+    rateLimits?: Partial<RateLimitConfig>;
+    intentLeaseMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterKey = MasterKey.fromBase64(MasterKey.generateBase64());
@@ -65,7 +77,13 @@ export async function createTestApp(
   const deps: AppDeps = {
     vault,
     masterKey,
-    gateways: new GatewayRegistry(vault, { stripeTimeoutMs: 2_000, sleep: async () => {} }),
+    gateways: new GatewayRegistry(vault, {
+      stripeTimeoutMs: opts.stripeTimeoutMs ?? 2_000,
+      sleep: async () => {},
+      apiBases: opts.apiBases ?? { allowList: [], allowLoopback: true },
+      ...(opts.gatewayDeadlineMs !== undefined ? { deadlineMs: opts.gatewayDeadlineMs } : {}),
+    }),
+    rateLimits: new RateLimits({ ...defaultRateLimits, ...opts.rateLimits }),
     db: database.db,
     logger: createLogger({ level: 'debug', destination: logSink }),
     clock: opts.clock ?? (() => new Date()),
@@ -117,7 +135,9 @@ export async function errorOf(fn: () => Promise<unknown>) {
 }
 
 /** The real HTTP server on a random port over a fresh test database, with a temp data dir. */
-export async function startTestServer(opts: { isProduction?: boolean } = {}) {
+export async function startTestServer(
+  opts: { isProduction?: boolean; env?: Record<string, string>; rateLimits?: RateLimitConfig } = {},
+) {
   const { mkdtemp, readFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
@@ -132,8 +152,10 @@ export async function startTestServer(opts: { isProduction?: boolean } = {}) {
       NODE_ENV: opts.isProduction ? 'production' : 'test',
       CARDBRIDGE_MASTER_KEY: MasterKey.generateBase64(),
       STRIPE_TIMEOUT_MS: '2000',
+      ...opts.env,
     }),
     gatewaySleep: async () => {},
+    ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     database,
     logger: createLogger({ level: 'debug', destination: logSink }),
   });

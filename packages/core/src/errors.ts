@@ -38,6 +38,8 @@ export const errorCodeTable = {
   IDEMPOTENCY_IN_FLIGHT: { trpc: 'CONFLICT', http: 409 },
   /** The Idempotency-Key was first used with another request (IETF idempotency-key draft: 422). */
   IDEMPOTENCY_MISMATCH: { trpc: 'UNPROCESSABLE_CONTENT', http: 422 },
+  /** Our own rate limit (per API key, or failed authentication per address); see `details.retryAfterSeconds`. */
+  RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
   GATEWAY_RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
   INTERNAL: { trpc: 'INTERNAL_SERVER_ERROR', http: 500 },
   GATEWAY_AUTHENTICATION: { trpc: 'BAD_GATEWAY', http: 502 },

@@ -1,4 +1,4 @@
-import { findApiKeyByKeyId, insertAuditEvent, touchApiKey } from '@cardbridge/db';
+import { findApiKeyByKeyId, touchApiKey } from '@cardbridge/db';
 import type { AppDeps, Principal } from '../context.js';
 import { apiKeyFromAuthorization, hashSecret, secretMatches } from './api-key-secret.js';
 
@@ -6,20 +6,26 @@ import { apiKeyFromAuthorization, hashSecret, secretMatches } from './api-key-se
 const decoyHash = hashSecret('cardbridge-decoy-secret');
 const touchEveryMs = 60_000;
 
+export type AuthFailureReason = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'bad_secret';
+
+export type Authentication =
+  | { ok: true; principal: Principal }
+  /** What the audit trail may say about a failure: never the secret. */
+  | { ok: false; reason: AuthFailureReason; tenantId: number | null; keyId: string | null };
+
 /**
  * Resolves the caller from the Authorization header. Unknown, revoked and malformed keys all
- * come back as `null` (one 401 for all); each failure is audited without the secret.
+ * fail alike (one 401 for all); `authorize` decides what a failure costs and audits it.
  */
 export async function authenticate(
   deps: AppDeps,
   authorization: string | undefined,
-  origin: string,
-): Promise<Principal | null> {
+): Promise<Authentication> {
   const parsed = apiKeyFromAuthorization(authorization);
   const row = parsed ? await findApiKeyByKeyId(deps.db, parsed.keyId) : undefined;
   const secretOk = secretMatches(parsed?.secret ?? '', row?.secretHash ?? decoyHash);
   if (!parsed || !row || row.revokedAt || !secretOk) {
-    const reason = !authorization
+    const reason: AuthFailureReason = !authorization
       ? 'missing'
       : !parsed
         ? 'malformed'
@@ -28,19 +34,14 @@ export async function authenticate(
           : row.revokedAt
             ? 'revoked'
             : 'bad_secret';
-    await insertAuditEvent(deps.db, {
-      tenantId: row?.tenantId ?? null,
-      actorKeyId: parsed?.keyId ?? null,
-      action: 'auth.failed',
-      outcome: 'failure',
-      origin,
-      details: { reason },
-    }).catch((err: unknown) => deps.logger.error({ err }, 'audit write failed'));
-    return null;
+    return { ok: false, reason, tenantId: row?.tenantId ?? null, keyId: parsed?.keyId ?? null };
   }
   const now = deps.clock();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > touchEveryMs) {
     await touchApiKey(deps.db, row.id, now);
   }
-  return { tenantId: row.tenantId, apiKeyId: row.id, keyId: row.keyId, scopes: row.scopes };
+  return {
+    ok: true,
+    principal: { tenantId: row.tenantId, apiKeyId: row.id, keyId: row.keyId, scopes: row.scopes },
+  };
 }

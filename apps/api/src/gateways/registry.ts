@@ -1,9 +1,14 @@
 import { DomainError, type PaymentGateway, StripeGateway, TestGateway, type Vault } from '@cardbridge/core';
 import type { GatewayAccountRow } from '@cardbridge/db';
+import { type ApiBasePolicy, apiBaseRefusal, noApiBaseOverrides } from './api-base-policy.js';
 
 export interface GatewayRegistryOptions {
   stripeTimeoutMs: number;
+  /** Overall deadline of one gateway call, across its retries (default 30 s). */
+  deadlineMs?: number;
   stripeMaxRetries?: number;
+  /** Where a Stripe account's `apiBase` may point (default: nowhere but Stripe). */
+  apiBases?: ApiBasePolicy;
   /** Test hook: how Stripe adapters wait between retries. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -22,6 +27,11 @@ export class GatewayRegistry {
     private readonly options: GatewayRegistryOptions,
   ) {}
 
+  /** Why this server refuses `apiBase` for a gateway account, or null when it allows it. */
+  apiBaseRefusal(apiBase: string): string | null {
+    return apiBaseRefusal(this.options.apiBases ?? noApiBaseOverrides, apiBase);
+  }
+
   /** `evenIfDisabled`: recovery still undoes what an account did before it was disabled. */
   async forAccount(
     account: GatewayAccountRow,
@@ -33,6 +43,15 @@ export class GatewayRegistry {
       });
     }
     if (account.type === 'test') return this.testGateway(account.id);
+    // Checked at every use, not only at creation: the account may predate the rule, or the
+    // allow-list may have changed since. A refused account is never called.
+    if (account.apiBase !== null && this.apiBaseRefusal(account.apiBase) !== null) {
+      throw new DomainError(
+        'GATEWAY_UNAVAILABLE',
+        `Gateway account ${account.id} points at an API base this server does not allow (see CARDBRIDGE_GATEWAY_API_BASES).`,
+        { gatewayAccountId: account.id },
+      );
+    }
     const cacheKey = `${account.id}:${account.secretKeyVersion}`;
     const cached = this.#stripe.get(cacheKey);
     if (cached) return cached;
@@ -48,6 +67,7 @@ export class GatewayRegistry {
       connectedAccountId: account.connectedAccountId ?? undefined,
       apiBase: account.apiBase ?? undefined,
       timeoutMs: this.options.stripeTimeoutMs,
+      ...(this.options.deadlineMs !== undefined ? { deadlineMs: this.options.deadlineMs } : {}),
       maxRetries: this.options.stripeMaxRetries ?? 2,
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
     });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { retryAfterOf } from '../auth/rate-limits.js';
 import { type AppDeps, createContextFactory } from '../context.js';
 import { createRestHandler, isRestPath } from '../rest/handler.js';
 import { appRouter } from '../routers/index.js';
@@ -12,13 +13,27 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(payload);
 }
 
+export interface RequestListenerOptions {
+  /** Most calls one tRPC batch may carry; a larger batch is refused (400) before any call runs. */
+  maxBatchSize?: number;
+}
+
+export const defaultMaxBatchSize = 10;
+
 /** One request listener: health probes, tRPC under /trpc, a JSON 404 for the rest. */
-export function createRequestListener(deps: AppDeps) {
+export function createRequestListener(deps: AppDeps, options: RequestListenerOptions = {}) {
   const trpc = createHTTPHandler({
     router: appRouter,
     createContext: createContextFactory(deps),
     basePath: '/trpc/',
     maxBodySize: maxBodyBytes,
+    // Each call of a batch is authenticated and audited on its own: unbounded, one request
+    // could write any number of audit rows.
+    maxBatchSize: options.maxBatchSize ?? defaultMaxBatchSize,
+    responseMeta: ({ errors }) => {
+      const waits = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);
+      return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+    },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'internal error');
     },

@@ -2,6 +2,7 @@ import { DomainError, errorCodeTable, type FieldIssue, scrubCardNumbers } from '
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
+import { retryAfterOf } from '../auth/rate-limits.js';
 import type { AppDeps, Context } from '../context.js';
 import { appRouter } from '../routers/index.js';
 
@@ -89,7 +90,12 @@ export function toErrorResponse(err: unknown, deps: AppDeps, call?: CallInfo): E
     if (status >= 500 && !(cause instanceof DomainError)) {
       deps.logger.error({ err, path: call?.path }, 'internal error');
     }
-    return { status, body: envelope(status, shape.message, shape.data.issues ?? []), headers: {} };
+    const retryAfter = retryAfterOf(err);
+    return {
+      status,
+      body: envelope(status, shape.message, shape.data.issues ?? []),
+      headers: retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+    };
   }
   if (err instanceof DomainError) {
     // Thrown by the facade itself (e.g. a route's `before` check), not wrapped by tRPC.

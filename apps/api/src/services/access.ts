@@ -1,4 +1,4 @@
-import { type ApiKeyDto, notFound, type Scope, scopes, type TenantDto } from '@cardbridge/core';
+import { type ApiKeyDto, DomainError, notFound, type Scope, scopes, type TenantDto } from '@cardbridge/core';
 import {
   type ApiKeyRow,
   type Db,
@@ -10,6 +10,7 @@ import {
 } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 import { generateApiKey } from '../auth/api-key-secret.js';
+import { grants } from '../auth/procedure-scopes.js';
 import type { AppDeps } from '../context.js';
 import { createDefaultTestAccount } from './gateway-accounts.js';
 
@@ -53,7 +54,20 @@ export async function createTenant(deps: AppDeps, _actor: Actor, input: { name: 
   });
 }
 
+/**
+ * A key mints keys only within its own reach (a scope it holds, or one a scope it holds
+ * implies): an `admin` key cannot make itself a `cards:export` key. `platform` is never
+ * grantable (the input schema refuses it), so only the platform creates tenants.
+ */
 export async function createApiKey(deps: AppDeps, actor: Actor, input: { name: string; scopes: Scope[] }) {
+  const missing = input.scopes.filter((s) => !grants(actor.scopes, s));
+  if (missing.length > 0) {
+    throw new DomainError(
+      'FORBIDDEN',
+      `This API key cannot grant scopes it does not hold: ${missing.join(', ')}.`,
+      { missingScopes: missing },
+    );
+  }
   return issueApiKey(deps.db, actor.tenantId, input.name, input.scopes);
 }
 

@@ -42,6 +42,12 @@ export async function createGatewayAccount(
   actor: Actor,
   input: CreateGatewayAccountInput,
 ): Promise<GatewayAccountDto> {
+  if (input.type === 'stripe' && input.apiBase !== undefined) {
+    // The override receives the secret key and, on export, card numbers: only where the
+    // server's operator allows (the registry checks again at every use).
+    const refusal = deps.gateways.apiBaseRefusal(input.apiBase);
+    if (refusal) throw DomainError.field('apiBase', refusal);
+  }
   // A Stripe secret is sealed for a reserved row id before the transaction opens: the vault
   // reads data keys through the outer connection (PGlite runs one transaction at a time).
   const secret =

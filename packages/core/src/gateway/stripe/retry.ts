@@ -163,18 +163,57 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   stats: RetryStats = newRetryStats(),
   onRetry?: (event: { retry: number; delayMs: number; reason: string; error: unknown }) => void,
+  /** Once aborted (the call's deadline passed), no further attempt starts. */
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let retry = 0; ; retry++) {
+    signal?.throwIfAborted();
     try {
       stats.attempts += 1;
       return await attempt({ attempt: retry, stats });
     } catch (error) {
       if (isConnectionError(error)) stats.connectionErrors += 1;
       const verdict = retryVerdict(error, retry + 1, policy);
-      if (!verdict.retry) throw error;
+      if (!verdict.retry || signal?.aborted) throw error;
       stats.delaysMs.push(verdict.delayMs);
       onRetry?.({ retry: retry + 1, delayMs: verdict.delayMs, reason: verdict.reason, error });
       await policy.sleep(verdict.delayMs);
     }
+  }
+}
+
+/** A call's overall deadline (across all its attempts and the waits between them) passed. */
+export class DeadlineExceededError extends Error {
+  override readonly name = 'DeadlineExceededError';
+  constructor(readonly deadlineMs: number) {
+    super(`no answer within the ${deadlineMs} ms deadline`);
+  }
+}
+
+/**
+ * Runs `work` for at most `deadlineMs`: then it rejects with DeadlineExceededError and aborts
+ * the signal `work` got (so it starts no new attempt). A per-attempt socket timeout alone
+ * cannot bound a call: retries multiply it, and a server that trickles bytes resets it.
+ */
+export async function withDeadline<T>(
+  deadlineMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeadlineExceededError(deadlineMs);
+      controller.abort(error);
+      reject(error);
+    }, deadlineMs);
+  });
+  const running = work(controller.signal);
+  // Past the deadline nobody awaits `running`: its late rejection must not go unhandled.
+  running.catch(() => {});
+  try {
+    return await Promise.race([running, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

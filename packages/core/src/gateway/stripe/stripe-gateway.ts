@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import type { z } from 'zod';
 import { maskCardNumber, Pan } from '../../card/index.js';
 import { gatewayError, isGatewayError } from '../errors.js';
 import {
@@ -21,6 +22,7 @@ import {
   type UpdateCardPatch,
 } from '../port.js';
 import { classifyStripeError } from './errors.js';
+import { createCheckedHttpClient } from './http-client.js';
 import { mapStripeCard, type StripeCardLike } from './map-card.js';
 import {
   mapStripeAddress,
@@ -28,11 +30,26 @@ import {
   type StripePaymentMethodLike,
 } from './map-payment-method.js';
 import {
+  stripeChargeListShape,
+  stripeChargeShape,
+  stripeObjectWithIdShape,
+  stripePaymentIntentShape,
+  stripePaymentMethodListShape,
+  stripePaymentMethodShape,
+  stripeRefundListShape,
+  stripeRefundShape,
+  stripeSourceListShape,
+  stripeSourceShape,
+} from './response-shapes.js';
+import {
+  DeadlineExceededError,
   defaultRetryPolicy,
   type HttpMethod,
+  isStripeSdkError,
   newRetryStats,
   type RetryPolicy,
   type RetryStats,
+  withDeadline,
   withRetries,
 } from './retry.js';
 
@@ -41,7 +58,13 @@ import {
  *
  * - Connect: with `connectedAccountId` every call carries `{ stripeAccount }` (the
  *   `Stripe-Account` header), so it sees only that account's customers and cards.
- * - Retries: the SDK runs with `maxNetworkRetries: 0`; `retry.ts` is the one policy.
+ * - Retries: the SDK runs with `maxNetworkRetries: 0`; `retry.ts` is the one policy, and
+ *   `deadlineMs` bounds a whole call across its attempts (POST past it: GATEWAY_TIMEOUT,
+ *   outcome unknown; GET/DELETE: GATEWAY_UNAVAILABLE).
+ * - Answers: the HTTP client hands the SDK JSON objects only (`http-client.ts`), and every
+ *   answer is checked against the shape the adapter reads (`response-shapes.ts`) before it is
+ *   read; anything else is GATEWAY_UNAVAILABLE. Whatever answers at `apiBase` cannot crash
+ *   the process or plant malformed data.
  * - Idempotency: every POST carries OUR key, derived from the caller's key per step
  *   (`${key}:customer`, `:source`, `:token`, `:attach`, `:metadata`, `:update`, `:detach`,
  *   `:charge`, `:refund`) and reused unchanged on every retry, so a retry — ours, or the caller's after
@@ -66,6 +89,8 @@ export interface StripeGatewayOptions {
   apiBase?: string;
   /** Per-attempt timeout (default 15 000 ms). */
   timeoutMs?: number;
+  /** Overall deadline of one call, across its retries (default 30 000 ms). */
+  deadlineMs?: number;
   /** Retries after the first attempt (default 2). */
   maxRetries?: number;
   /** Injectable for tests (default setTimeout). */
@@ -123,6 +148,27 @@ interface CallSpec {
   stats?: RetryStats;
 }
 
+/** What each operation's answer must look like: the fields the adapter reads from it. */
+const answerShapes: Record<StripeOperation, z.ZodType> = {
+  'customers.create': stripeObjectWithIdShape,
+  'customers.retrieveSource': stripeSourceShape,
+  'customers.listSources': stripeSourceListShape,
+  'customers.createSource': stripeSourceShape,
+  'customers.updateSource': stripeSourceShape,
+  'customers.deleteSource': stripeObjectWithIdShape,
+  'customers.listPaymentMethods': stripePaymentMethodListShape,
+  'paymentMethods.retrieve': stripePaymentMethodShape,
+  'paymentMethods.attach': stripePaymentMethodShape,
+  'paymentMethods.update': stripePaymentMethodShape,
+  'paymentMethods.detach': stripeObjectWithIdShape,
+  'tokens.create': stripeObjectWithIdShape,
+  'charges.create': stripeChargeShape,
+  'paymentIntents.create': stripePaymentIntentShape,
+  'charges.list': stripeChargeListShape,
+  'refunds.create': stripeRefundShape,
+  'refunds.list': stripeRefundListShape,
+};
+
 /** A deep copy of request params with any card number masked and any CVC starred. */
 export function redactStripeParams(params: unknown): unknown {
   if (Array.isArray(params)) return params.map(redactStripeParams);
@@ -161,6 +207,9 @@ function cardIdKind(id: string): CardIdKind {
   );
 }
 
+const malformedAnswer = (operation: StripeOperation) =>
+  gatewayError('unavailable', `Stripe answered ${operation} with a malformed response.`);
+
 const noSuchPaymentMethod = (id: string) =>
   gatewayError('not_found', `No such PaymentMethod: '${id}'`, {
     code: 'resource_missing',
@@ -193,6 +242,8 @@ export class StripeGateway implements PaymentGateway {
 
   readonly #stripe: Stripe;
   readonly #policy: RetryPolicy;
+  readonly #timeoutMs: number;
+  readonly #deadlineMs: number;
   readonly #onRetry: StripeGatewayOptions['onRetry'];
   readonly #observer: StripeGatewayObserver | undefined;
 
@@ -206,9 +257,15 @@ export class StripeGateway implements PaymentGateway {
       throw new TypeError('StripeGateway: maxRetries must be ≥ 0');
     if (!Number.isInteger(timeout) || timeout <= 0)
       throw new TypeError('StripeGateway: timeoutMs must be > 0');
+    const deadline = options.deadlineMs ?? 30_000;
+    if (!Number.isInteger(deadline) || deadline <= 0)
+      throw new TypeError('StripeGateway: deadlineMs must be > 0');
+    this.#timeoutMs = timeout;
+    this.#deadlineMs = deadline;
     this.connectedAccountId = options.connectedAccountId || undefined;
     this.#stripe = new Stripe(options.secretKey, {
       ...(options.apiBase ? parseApiBase(options.apiBase) : {}),
+      httpClient: createCheckedHttpClient(),
       telemetry: false,
       maxNetworkRetries: 0,
       timeout,
@@ -245,20 +302,47 @@ export class StripeGateway implements PaymentGateway {
       params: redactStripeParams(spec.params ?? {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
+    const deadlineAt = Date.now() + this.#deadlineMs;
     let result: T;
     try {
-      result = await withRetries(
-        () => send({ ...options }),
-        this.#policy,
-        stats,
-        (event) =>
-          this.#onRetry?.({ operation, retry: event.retry, delayMs: event.delayMs, reason: event.reason }),
+      result = await withDeadline(this.#deadlineMs, (signal) =>
+        withRetries(
+          // No attempt may outlive the deadline: its socket is closed when the deadline passes.
+          () =>
+            send({ ...options, timeout: Math.max(1, Math.min(this.#timeoutMs, deadlineAt - Date.now())) }),
+          this.#policy,
+          stats,
+          (event) =>
+            this.#onRetry?.({ operation, retry: event.retry, delayMs: event.delayMs, reason: event.reason }),
+          signal,
+        ),
       );
     } catch (error) {
-      throw classifyStripeError(error, { method, hadConnectionError: stats.connectionErrors > 0 });
+      throw this.#failure(error, spec, stats);
     }
+    if (!answerShapes[operation].safeParse(result).success) throw malformedAnswer(operation);
     this.#observer?.response?.({ operation, method, object: result });
     return result;
+  }
+
+  #failure(error: unknown, spec: CallSpec, stats: RetryStats): unknown {
+    if (error instanceof DeadlineExceededError) {
+      // A POST may have been applied: its outcome is unknown (reconcile, same key). A read is
+      // simply unavailable.
+      return gatewayError(
+        spec.method === 'POST' ? 'indeterminate' : 'unavailable',
+        `Stripe did not answer ${spec.operation} within ${error.deadlineMs} ms.`,
+        {},
+        { deadlineMs: error.deadlineMs, ...(spec.method === 'POST' ? { outcome: 'unknown' } : {}) },
+      );
+    }
+    // Only SDK code runs in `send`: anything but a Stripe error there is the SDK tripping over
+    // an answer it did not expect. A gateway fault, not a bug of ours.
+    if (!isStripeSdkError(error) && !isGatewayError(error)) return malformedAnswer(spec.operation);
+    return classifyStripeError(error, {
+      method: spec.method,
+      hadConnectionError: stats.connectionErrors > 0,
+    });
   }
 
   async #retrieveOwnedPaymentMethod(ref: CardRef): Promise<Stripe.PaymentMethod> {
