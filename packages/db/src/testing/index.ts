@@ -68,4 +68,4 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   return url ? postgresTestDatabase(url) : pgliteTestDatabase();
 }
 
-export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
+export { dumpAllTables, failReplacedUpdates, listColumnNames, renameColumn } from './inspect.js';
