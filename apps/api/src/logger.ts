@@ -25,18 +25,50 @@ const redactPaths = [
   '*.apiKey',
 ];
 
+/**
+ * A number is a card number as much as a string is: a cursor sent as 4242424242424242 (a JSON
+ * number) is still one. Integers (and bigints) whose digits the scrubber would mask are logged
+ * as the masked string.
+ */
+function scrubNumber(value: number | bigint): number | bigint | string {
+  if (typeof value === 'number' && !Number.isInteger(value)) return value;
+  const text = value.toString();
+  const scrubbed = scrubCardNumbers(text);
+  return scrubbed === text ? value : scrubbed;
+}
+
+/**
+ * An Error's message and stack are not enumerable: copied field by field they would vanish
+ * from the log (and escape the scrubber). Keep them, its own fields (drizzle's query and
+ * params, pg's code…) and its cause, as plain data for the scrubber to walk.
+ */
+function errorFields(err: Error): Record<string, unknown> {
+  return {
+    type: err.name,
+    message: err.message,
+    stack: err.stack,
+    ...Object.fromEntries(Object.entries(err)),
+    ...(err.cause === undefined ? {} : { cause: err.cause }),
+  };
+}
+
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubCardNumbers(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return scrubNumber(value);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  // Not walked any deeper, so not logged either: unscrubbed data never reaches the log.
+  if (depth > 6) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  const entries = value instanceof Error ? Object.entries(errorFields(value)) : Object.entries(value);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  for (const [k, v] of entries) out[k] = scrubDeep(v, depth + 1);
   return out;
 }
 
 /**
  * pino with redaction of card fields and auth headers, plus a last resort that masks any
- * Luhn-valid run of 12–19 digits in messages and string fields (RELIABILITY "Card data").
+ * Luhn-valid run of 12–19 digits in messages, string fields and integer fields (RELIABILITY
+ * "Card data"). Errors are logged with their message, stack, own fields and cause.
  */
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(

@@ -4,6 +4,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import { authorize } from './auth/authorize.js';
 import type { Context } from './context.js';
+import { publicIssues, publicMessage, publicStack } from './error-redaction.js';
 import { withIdempotencyKey } from './idempotency.js';
 import { changeWasRecorded } from './services/audit.js';
 
@@ -39,7 +40,8 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
     const domain = cause instanceof DomainError ? cause : undefined;
-    const issues = domain?.details.issues ?? (hasIssues(cause) ? toFieldIssues(cause.issues) : undefined);
+    const rawIssues = domain?.details.issues ?? (hasIssues(cause) ? toFieldIssues(cause.issues) : undefined);
+    const issues = rawIssues ? publicIssues(rawIssues) : undefined;
     const domainCode: DomainErrorCode =
       domain?.code ?? (issues ? 'VALIDATION_FAILED' : (trpcCodeToDomain[error.code] ?? 'INTERNAL'));
     const hideInternals = ctx?.deps.isProduction ?? process.env.NODE_ENV === 'production';
@@ -47,7 +49,9 @@ const t = initTRPC.context<Context>().create({
     let message = shape.message;
     if (issues && !domain)
       message = `Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
-    if (internal && hideInternals) message = 'Internal server error';
+    // In every mode, not only production: the real error is logged server-side (onError, REST mapping).
+    message = publicMessage(message, internal);
+    const stack = shape.data.stack ? publicStack(shape.data.stack, `${error.name}: ${message}`) : undefined;
     return {
       ...shape,
       message,
@@ -58,7 +62,7 @@ const t = initTRPC.context<Context>().create({
         domainCode,
         ...(issues ? { issues } : {}),
         ...(domain?.details.gateway ? { gateway: domain.details.gateway } : {}),
-        ...(hideInternals || !shape.data.stack ? {} : { stack: shape.data.stack }),
+        ...(hideInternals || !stack ? {} : { stack }),
       },
     };
   },

@@ -347,12 +347,14 @@ describe('REST error mapping', () => {
     expect(body.Errors[0]!.Value).toBe('card ************4242 refused');
   });
 
-  it('hides unexpected errors in production, shows them otherwise', () => {
+  it('hides unexpected errors in every mode (their message may carry SQL and its parameters)', () => {
     expect(toErrorResponse(new Error('boom'), deps(true))).toMatchObject({
       status: 500,
       body: apiError(500, 'Internal server error'),
     });
-    expect(toErrorResponse(new Error('boom'), deps(false)).body).toEqual(apiError(500, 'boom'));
+    expect(toErrorResponse(new Error('Failed query: x params: y'), deps(false)).body).toEqual(
+      apiError(500, 'Internal server error'),
+    );
     expect(toErrorResponse(new RestError(418, 'teapot'), deps(true)).body).toEqual(apiError(418, 'teapot'));
   });
 });

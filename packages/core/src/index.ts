@@ -8,9 +8,11 @@ export * from './gateway/index.js';
 export * from './gateway-account/schemas.js';
 export * from './ids.js';
 export * from './pagination.js';
+
 export * from './payment-method/card-intake-schemas.js';
 export * from './payment-method/dto.js';
 export * from './payment-method/from-gateway.js';
 export * from './payment-method/model.js';
 export * from './payment-method/schemas.js';
+export * from './text.js';
 export * from './vault/index.js';

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { idSchema } from './ids.js';
 
 /** Stripe-style cursor pagination: ids are cursors; lists are keyset queries, never OFFSET. */
 export const paginationInput = {
   limit: z.number().int().min(1).max(100).default(10),
-  startingAfter: z.number().int().positive().optional(),
-  endingBefore: z.number().int().positive().optional(),
+  /** Cursors are ids: bounded like them, so a cursor never overflows the int4 column it is compared with. */
+  startingAfter: idSchema.optional(),
+  endingBefore: idSchema.optional(),
 };
 
 export const noBothCursors = <T extends { startingAfter?: number; endingBefore?: number }>(v: T) =>

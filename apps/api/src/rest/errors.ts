@@ -4,6 +4,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { retryAfterOf } from '../auth/rate-limits.js';
 import type { AppDeps, Context } from '../context.js';
+import { internalErrorMessage } from '../error-redaction.js';
 import { appRouter } from '../routers/index.js';
 
 /**
@@ -64,8 +65,6 @@ export interface CallInfo {
   input: unknown;
 }
 
-const internalMessage = 'Internal server error';
-
 /**
  * Any error → the envelope. Errors from a procedure go through the very error formatter the
  * tRPC endpoint uses (same message, same field issues, same production hiding); their status
@@ -100,10 +99,11 @@ export function toErrorResponse(err: unknown, deps: AppDeps, call?: CallInfo): E
   if (err instanceof DomainError) {
     // Thrown by the facade itself (e.g. a route's `before` check), not wrapped by tRPC.
     const status = errorCodeTable[err.code].http;
-    const message = err.code === 'INTERNAL' && deps.isProduction ? internalMessage : err.message;
+    const message = err.code === 'INTERNAL' && deps.isProduction ? internalErrorMessage : err.message;
     return { status, body: envelope(status, message, err.details.issues ?? []), headers: {} };
   }
+  // Logged in full server-side; the message is never sent, in any mode: it may carry SQL and
+  // its parameters (vault ciphertext, fingerprints).
   deps.logger.error({ err, path: call?.path }, 'internal error');
-  const message = deps.isProduction || !(err instanceof Error) ? internalMessage : err.message;
-  return { status: 500, body: envelope(500, message), headers: {} };
+  return { status: 500, body: envelope(500, internalErrorMessage), headers: {} };
 }

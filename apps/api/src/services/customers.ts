@@ -5,6 +5,7 @@ import {
   notFound,
   type Page,
   type PageRequest,
+  scrubCardNumbers,
   toCustomerDto,
   type UpdateCustomerInput,
 } from '@cardbridge/core';
@@ -19,8 +20,10 @@ import {
 import type { Actor } from '../actor.js';
 import type { AppDeps } from '../context.js';
 
+/** Input validation refuses a card number in `reference`; the scrub is a second line of defence. */
 function referenceTaken(reference: string | null | undefined) {
-  return new DomainError('CONFLICT', `A customer with reference '${reference}' already exists.`, {
+  const shown = scrubCardNumbers(String(reference));
+  return new DomainError('CONFLICT', `A customer with reference '${shown}' already exists.`, {
     issues: [{ path: 'reference', message: 'already used by another customer' }],
   });
 }

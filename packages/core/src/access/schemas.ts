@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../ids.js';
+import { freeText } from '../text.js';
 
 /**
  * Scopes an API key can carry. `platform` creates tenants (held by the bootstrap key only);
@@ -40,7 +41,7 @@ const tenantScopes = z
   .max(scopes.length)
   .transform((s) => [...new Set(s)]);
 
-export const createTenantInput = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const createTenantInput = z.strictObject({ name: freeText().trim().min(1).max(100) });
 export const createdTenantDto = z.strictObject({
   tenant: tenantDto,
   /** The new tenant's first admin key. */
@@ -48,7 +49,7 @@ export const createdTenantDto = z.strictObject({
 });
 
 export const createApiKeyInput = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: freeText().trim().min(1).max(100),
   scopes: tenantScopes,
 });
 export const revokeApiKeyInput = z.strictObject({ id: idSchema });

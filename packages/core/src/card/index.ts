@@ -20,6 +20,13 @@ export {
   fingerprintPan,
 } from './fingerprint.js';
 export { isLuhnValid, luhnCheckDigit } from './luhn.js';
-export { MASK_CHAR, maskCardNumber, maskFromLast4, scrubCardNumbers, typicalPanLength } from './mask.js';
+export {
+  containsCardNumber,
+  MASK_CHAR,
+  maskCardNumber,
+  maskFromLast4,
+  scrubCardNumbers,
+  typicalPanLength,
+} from './mask.js';
 export { Pan } from './pan.js';
 export { isSecret, SECRET_SERIALISATION_MESSAGE, Secret } from './secret.js';

@@ -98,3 +98,32 @@ export function scrubCardNumbers(text: string): string {
   }
   return out === null ? text : out.join('');
 }
+
+/** Card numbers are 13–19 digits for the input check (12-digit numbers are too often something else). */
+const MIN_TYPED_PAN = 13;
+
+/**
+ * True when `text` holds something a person would recognise as a card number: a Luhn-valid
+ * run of 13–19 digits, whose groups may be separated by single spaces or dashes. Free-text
+ * fields (names, address lines, reference…) refuse such input, so it is never stored or echoed.
+ *
+ * Unlike the scrubber, windows are aligned on the groups a person typed ("ref 1234 4242…" is
+ * still caught, as 4242… starts a group), not on every digit, so a long reference number is
+ * refused only when it is itself Luhn-valid (1 in 10), not whenever some slice of it is.
+ */
+export function containsCardNumber(text: string): boolean {
+  if (typeof text !== 'string' || text.length < MIN_TYPED_PAN) return false;
+  for (const m of text.matchAll(DIGIT_RUN)) {
+    if (m[0].length < MIN_TYPED_PAN) continue;
+    const groups = m[0].split(/[ -]/);
+    for (let first = 0; first < groups.length; first++) {
+      let digits = '';
+      for (let last = first; last < groups.length; last++) {
+        digits += groups[last];
+        if (digits.length > MAX_PAN) break;
+        if (digits.length >= MIN_TYPED_PAN && isLuhnValid(digits)) return true;
+      }
+    }
+  }
+  return false;
+}

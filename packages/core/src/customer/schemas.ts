@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { idSchema } from '../ids.js';
 import { bothCursorsMessage, listOutput, noBothCursors, paginationInput } from '../pagination.js';
+import { freeText, freeTextEmail } from '../text.js';
 
-const name = z.string().trim().max(50);
+const name = freeText().trim().max(50);
 
 export const customerDto = z.strictObject({
   id: idSchema,
@@ -19,10 +20,10 @@ export type CustomerDto = z.infer<typeof customerDto>;
 const customerFields = {
   firstName: name.nullable().optional(),
   lastName: name.nullable().optional(),
-  email: z.email().max(255).nullable().optional(),
-  companyName: z.string().trim().max(255).nullable().optional(),
+  email: freeTextEmail().max(255).nullable().optional(),
+  companyName: freeText().trim().max(255).nullable().optional(),
   /** The caller's own reference for this customer (unique per tenant). */
-  reference: z.string().trim().min(1).max(255).nullable().optional(),
+  reference: freeText().trim().min(1).max(255).nullable().optional(),
 };
 
 export const createCustomerInput = z.strictObject(customerFields);

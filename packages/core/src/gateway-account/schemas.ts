@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../ids.js';
+import { freeText, inputString, inputUrl } from '../text.js';
 
 export const gatewayTypes = ['test', 'stripe'] as const;
 
@@ -18,10 +19,9 @@ export const gatewayAccountDto = z.strictObject({
 });
 export type GatewayAccountDto = z.infer<typeof gatewayAccountDto>;
 
-const name = z.string().trim().min(1).max(100);
+const name = freeText().trim().min(1).max(100);
 
-export const stripeSecretKeySchema = z
-  .string()
+export const stripeSecretKeySchema = inputString()
   .trim()
   .regex(
     /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$/,
@@ -34,12 +34,11 @@ export const createGatewayAccountInput = z.discriminatedUnion('type', [
     name: name.optional(),
     secretKey: stripeSecretKeySchema,
     /** Stripe Connect: act on this connected account (Stripe-Account header). */
-    connectedAccountId: z
-      .string()
+    connectedAccountId: inputString()
       .regex(/^acct_[A-Za-z0-9]+$/, 'must be a Stripe account id (acct_…)')
       .optional(),
     /** A Stripe-compatible server, e.g. the local emulator at http://127.0.0.1:12111. */
-    apiBase: z.url({ protocol: /^https?$/ }).optional(),
+    apiBase: inputUrl().optional(),
     isDefault: z.boolean().default(false),
   }),
   z.strictObject({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Cvv, Pan } from '../card/index.js';
 import { isDomainError } from '../errors.js';
 import { idSchema } from '../ids.js';
+import { freeText, inputString } from '../text.js';
 import { duplicatePolicy, paymentMethodDto } from './schemas.js';
 
 /*
@@ -12,8 +13,7 @@ import { duplicatePolicy, paymentMethodDto } from './schemas.js';
 const secretIssue = (e: unknown) =>
   isDomainError(e) ? (e.details.issues?.[0]?.message ?? e.message) : 'is not valid';
 
-export const cardNumberSchema = z
-  .string()
+export const cardNumberSchema = inputString()
   .max(40, 'card number is too long')
   .transform((value, ctx) => {
     try {
@@ -25,8 +25,7 @@ export const cardNumberSchema = z
   });
 
 /** Parsed without the brand here; the service checks the length against the card's brand. */
-export const cvvSchema = z
-  .string()
+export const cvvSchema = inputString()
   .max(8, 'cvv is too long')
   .transform((value, ctx) => {
     try {
@@ -42,14 +41,15 @@ const cardHolderFields = {
   expirationMonth: z.number().int().min(1).max(12),
   /** YY as the seeds send it, or YYYY. */
   expirationYear: z.number().int().min(0).max(2099),
-  firstName: z.string().trim().max(50),
-  lastName: z.string().trim().max(50),
-  address1: z.string().trim().max(50).nullish(),
-  address2: z.string().trim().max(50).nullish(),
+  firstName: freeText().trim().max(50),
+  lastName: freeText().trim().max(50),
+  address1: freeText().trim().max(50).nullish(),
+  address2: freeText().trim().max(50).nullish(),
   countryId: z.number().int().positive().max(999).nullish(),
-  stateId: z.number().int().positive().nullish(),
-  city: z.string().trim().max(50).nullish(),
-  postalZip: z.string().trim().max(10).nullish(),
+  /** Stored in an int4 column, like an id. */
+  stateId: idSchema.nullish(),
+  city: freeText().trim().max(50).nullish(),
+  postalZip: freeText().trim().max(10).nullish(),
 };
 
 /** The CVV's length depends on the brand, known only once the card number is parsed. */
@@ -81,11 +81,11 @@ export const paymentCollectOptions = z.strictObject({
   /** Decimal amount in major units, as the seed sends it (e.g. 25.5). */
   collectionAmount: z
     .number()
-    .positive()
+    // At least one minor unit: a positive amount that rounds to 0 cents is not a charge.
+    .min(0.01)
     .max(1_000_000)
     .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'at most two decimal places'),
-  currency: z
-    .string()
+  currency: inputString()
     .regex(/^[a-zA-Z]{3}$/, 'must be an ISO 4217 code')
     .transform((c) => c.toLowerCase())
     .default('usd'),
@@ -107,23 +107,23 @@ export const replaceCreditCardInput = z
     paymentCollectOptions: paymentCollectOptions.optional(),
     duplicatePolicy: duplicatePolicy.default('allow'),
     // Read-only fields of the GET DTO, ignored:
-    maskedCardNumber: z.string().nullish(),
-    cardType: z.string().nullish(),
-    country: z.string().nullish(),
-    state: z.string().nullish(),
-    externalCustomerId: z.string().nullish(),
-    externalCardId: z.string().nullish(),
+    maskedCardNumber: inputString().nullish(),
+    cardType: inputString().nullish(),
+    country: inputString().nullish(),
+    state: inputString().nullish(),
+    externalCustomerId: inputString().nullish(),
+    externalCardId: inputString().nullish(),
     storedInVault: z.boolean().nullish(),
     storedInFusebillVault: z.boolean().nullish(),
-    email: z.string().nullish(),
-    modifiedDate: z.string().nullish(),
-    createdDate: z.string().nullish(),
+    email: inputString().nullish(),
+    modifiedDate: inputString().nullish(),
+    createdDate: inputString().nullish(),
     originalPaymentMethodId: idSchema.nullish(),
     isUsedForBillingPeriodOverride: z.boolean().nullish(),
-    uri: z.string().nullish(),
+    uri: inputString().nullish(),
     gatewayAccountId: idSchema.nullish(),
-    status: z.string().nullish(),
-    fingerprint: z.string().nullish(),
+    status: inputString().nullish(),
+    fingerprint: inputString().nullish(),
   })
   .superRefine(cvvMatchesBrand);
 export type ReplaceCreditCardInput = z.infer<typeof replaceCreditCardInput>;

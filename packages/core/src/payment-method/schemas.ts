@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../ids.js';
 import { bothCursorsMessage, listOutput, noBothCursors, paginationInput } from '../pagination.js';
+import { freeText, inputString } from '../text.js';
 
 export const paymentMethodStatus = z.enum(['active', 'replaced', 'deleted']);
 export type PaymentMethodStatus = z.infer<typeof paymentMethodStatus>;
@@ -70,22 +71,24 @@ export type DuplicatePolicy = z.infer<typeof duplicatePolicy>;
 
 /** Name and billing address of a card, with the seed's maximum lengths. */
 export const billingFields = {
-  firstName: z.string().trim().max(50).optional(),
-  lastName: z.string().trim().max(50).optional(),
-  address1: z.string().trim().max(50).optional(),
-  address2: z.string().trim().max(50).optional(),
-  city: z.string().trim().max(50).optional(),
-  state: z.string().trim().max(50).optional(),
-  stateId: z.number().int().positive().nullable().optional(),
+  firstName: freeText().trim().max(50).optional(),
+  lastName: freeText().trim().max(50).optional(),
+  address1: freeText().trim().max(50).optional(),
+  address2: freeText().trim().max(50).optional(),
+  city: freeText().trim().max(50).optional(),
+  state: freeText().trim().max(50).optional(),
+  /** Stored in an int4 column, like an id. */
+  stateId: idSchema.nullable().optional(),
   /** ISO 3166-1 numeric, as the seed's `countryId: 124`. */
   countryId: z.number().int().positive().max(999).nullable().optional(),
-  postalZip: z.string().trim().max(10).optional(),
+  postalZip: freeText().trim().max(10).optional(),
 };
 
-const stripeCustomerId = z.string().regex(/^cus_[A-Za-z0-9]+$/, 'must be a Stripe customer id (cus_…)');
-const stripeCardId = z
-  .string()
-  .regex(/^(card|pm)_[A-Za-z0-9]+$/, 'must be a Stripe card id (card_…) or PaymentMethod id (pm_…)');
+const stripeCustomerId = inputString().regex(/^cus_[A-Za-z0-9]+$/, 'must be a Stripe customer id (cus_…)');
+const stripeCardId = inputString().regex(
+  /^(card|pm)_[A-Za-z0-9]+$/,
+  'must be a Stripe card id (card_…) or PaymentMethod id (pm_…)',
+);
 
 /** The seed's import body (`seeds/fusebill-stripe-card-import.txt`), plus an optional account. */
 export const importStripeCardInput = z.strictObject({
@@ -101,9 +104,10 @@ export const createFromTokenInput = z.strictObject({
   customerId: idSchema,
   gatewayAccountId: idSchema.optional(),
   /** A gateway token: Stripe `tok_…` or a PaymentMethod `pm_…` to attach. */
-  token: z
-    .string()
-    .regex(/^(tok|pm)_[A-Za-z0-9_]+$/, 'must be a gateway token (tok_…) or PaymentMethod (pm_…)'),
+  token: inputString().regex(
+    /^(tok|pm)_[A-Za-z0-9_]+$/,
+    'must be a gateway token (tok_…) or PaymentMethod (pm_…)',
+  ),
   isDefault: z.boolean().optional(),
   duplicatePolicy: duplicatePolicy.default('allow'),
   ...billingFields,

@@ -19,26 +19,52 @@ async function customerWith(gateway: TestGateway) {
 }
 
 describe('TestGateway', () => {
-  it('hands out deterministic ids per instance', async () => {
+  it('hands out ids from a fixed tag and a counter when given one', async () => {
     for (let i = 0; i < 2; i++) {
-      const gw = new TestGateway();
+      const gw = new TestGateway({ idTag: 'x1' });
       const c1 = await gw.createCustomer({ idempotencyKey: 'a' });
       const c2 = await gw.createCustomer({ idempotencyKey: 'b' });
-      expect([c1.externalCustomerId, c2.externalCustomerId]).toEqual(['tcus_1', 'tcus_2']);
+      expect([c1.externalCustomerId, c2.externalCustomerId]).toEqual(['tcus_x1_1', 'tcus_x1_2']);
       const card = await gw.createCardFromToken({
-        externalCustomerId: 'tcus_1',
+        externalCustomerId: 'tcus_x1_1',
         token: 'tok_visa',
         idempotencyKey: 'k',
       });
-      expect(card.externalCardId).toBe('tcard_1');
+      expect(card.externalCardId).toBe('tcard_x1_1');
       const charge = await gw.charge({
-        ...{ externalCustomerId: 'tcus_1', externalCardId: 'tcard_1' },
+        ...{ externalCustomerId: 'tcus_x1_1', externalCardId: 'tcard_x1_1' },
         amountMinor: 1,
         currency: 'usd',
         idempotencyKey: 'ch',
       });
-      expect(charge.chargeId).toBe('tch_1');
+      expect(charge.chargeId).toBe('tch_x1_1');
     }
+  });
+
+  it('hands out ids that differ between instances (a restarted process does not reuse them)', async () => {
+    const ids = async (gw: TestGateway) => {
+      const { externalCustomerId } = await gw.createCustomer({ idempotencyKey: 'a' });
+      const card = await gw.createCardFromToken({
+        externalCustomerId,
+        token: 'tok_visa',
+        idempotencyKey: 'k',
+      });
+      const charge = await gw.charge({
+        externalCustomerId,
+        externalCardId: card.externalCardId,
+        amountMinor: 1,
+        currency: 'usd',
+        idempotencyKey: 'ch',
+      });
+      return [externalCustomerId, card.externalCardId, charge.chargeId];
+    };
+    const first = await ids(new TestGateway());
+    const second = await ids(new TestGateway());
+    expect(first[0]).toMatch(/^tcus_[0-9a-z]{8}_1$/);
+    expect(first[1]).toMatch(/^tcard_[0-9a-z]{8}_1$/);
+    expect(first[2]).toMatch(/^tch_[0-9a-z]{8}_1$/);
+    for (let i = 0; i < first.length; i++) expect(second[i]).not.toBe(first[i]);
+    expect(() => new TestGateway({ idTag: 'Not ok' })).toThrow(RangeError);
   });
 
   it("mirrors Stripe's not-found wording", async () => {
@@ -239,7 +265,7 @@ describe('TestGateway', () => {
       expYear: year,
       name: 'J',
     });
-    expect(token).toBe('ttok_1');
+    expect(token).toMatch(/^ttok_[0-9a-z]{8}_1$/);
     const card = await gw.createCardFromToken({ externalCustomerId: customer, token, idempotencyKey: 'a' });
     expect(card).toMatchObject({ cardType: 'JCB', last4: '0505', expMonth: 3, expYear: year, name: 'J' });
     await expectGatewayError(
@@ -265,7 +291,7 @@ describe('TestGateway', () => {
       );
       expect(gatewayErrorKindOf(e)).toBe('indeterminate');
       const found = await gw.findCardByMetadata({ externalCustomerId: customer, key: 'pmId', value: '42' });
-      expect(found?.externalCardId).toBe('tcard_1');
+      expect(found?.externalCardId).toMatch(/^tcard_[0-9a-z]{8}_1$/);
       // Retrying with the same key replays: still one card.
       const again = await gw.createCardFromToken({
         externalCustomerId: customer,
@@ -273,7 +299,7 @@ describe('TestGateway', () => {
         metadata: { pmId: '42' },
         idempotencyKey: 'k1',
       });
-      expect(again.externalCardId).toBe('tcard_1');
+      expect(again.externalCardId).toBe(found?.externalCardId);
       expect(gw.cardCount(customer)).toBe(1);
     });
 

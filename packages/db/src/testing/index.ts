@@ -76,4 +76,4 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
 
 /** Tests inspect and poke the database with plain SQL (drizzle stays inside this package). */
 export { sql } from 'drizzle-orm';
-export { dumpAllTables, failReplacedUpdates, listColumnNames } from './inspect.js';
+export { dumpAllTables, failReplacedUpdates, listColumnNames, renameColumn } from './inspect.js';

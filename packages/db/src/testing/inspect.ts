@@ -47,3 +47,13 @@ export async function failReplacedUpdates(db: Db, on: boolean): Promise<void> {
     await db.execute(sql.raw('drop trigger if exists cardbridge_test_fail on payment_methods'));
   }
 }
+
+/**
+ * Renames a column under a running server, so its next queries of that table fail inside
+ * drizzle ("Failed query: <sql> params: <values>"): a real internal error, for tests of what
+ * an error answer may show, with no hook in product code.
+ */
+export async function renameColumn(db: Db, table: string, from: string, to: string): Promise<void> {
+  const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  await db.execute(sql.raw(`alter table ${ident(table)} rename column ${ident(from)} to ${ident(to)}`));
+}

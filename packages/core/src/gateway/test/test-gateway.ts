@@ -30,7 +30,10 @@ import { type TestCardBehaviour, type TestDecline, testCardByNumber, testCardByT
  * and on charge; idempotency keys replay the first result (also declines) and reject reuse
  * with different parameters; errors carry Stripe's codes and wording.
  *
- * Deterministic ids from per-instance counters: `tcus_1`, `tcard_1`, `tch_1`, `tre_1` (refund), `ttok_1`.
+ * Ids are a per-instance random tag and a counter: `tcus_k3v9q2xa_1`, `tcard_k3v9q2xa_1`,
+ * `tch_…`, `tre_…` (refund), `ttok_…`. The tag keeps ids unique across processes: our rows outlive the in-memory
+ * gateway, and after a restart a counter alone would hand out `tcard_1` again and collide with
+ * the card already stored under that id. Pass `idTag` for fixed ids in tests.
  * Fingerprints are HMAC-SHA256 of the card number under a per-instance secret (never a
  * plain hash). No card number is stored: only brand, last 4, fingerprint and the test
  * behaviour of the number.
@@ -72,6 +75,13 @@ export interface TestGatewayOptions {
   fingerprintSecret?: Buffer;
   /** Clock for expiry checks and the expiry of token cards; default `new Date()`. */
   now?: () => Date;
+  /** The tag in every id (`tcard_<tag>_1`); default 8 random base-36 characters per instance. */
+  idTag?: string;
+}
+
+/** 8 characters of [0-9a-z] (~41 bits): a collision between two instances is not a concern. */
+function randomIdTag(): string {
+  return [...randomBytes(8)].map((b) => (b % 36).toString(36)).join('');
 }
 
 export interface TestGatewayCall {
@@ -248,6 +258,7 @@ export class TestGateway implements PaymentGateway {
 
   readonly #secret: Buffer;
   readonly #now: () => Date;
+  readonly #idTag: string;
   readonly #counters = new Map<string, number>();
   readonly #customers = new Map<string, StoredCustomer>();
   readonly #cards = new Map<string, StoredCard>();
@@ -262,6 +273,9 @@ export class TestGateway implements PaymentGateway {
   constructor(options: TestGatewayOptions = {}) {
     this.#secret = options.fingerprintSecret ?? randomBytes(32);
     this.#now = options.now ?? (() => new Date());
+    const idTag = options.idTag ?? randomIdTag();
+    if (!/^[0-9a-z]{1,16}$/.test(idTag)) throw new RangeError('TestGateway: idTag must be 1-16 of [0-9a-z]');
+    this.#idTag = idTag;
   }
 
   // ---------------------------------------------------------------- test hooks
@@ -312,7 +326,7 @@ export class TestGateway implements PaymentGateway {
   }
 
   /**
-   * Tokenize a card number like Stripe.js would (`ttok_N`, usable once). The number is not
+   * Tokenize a card number like Stripe.js would (`ttok_<tag>_N`, usable once). The number is not
    * kept: only brand, last 4, fingerprint and the table behaviour.
    */
   createToken(input: {
@@ -551,7 +565,7 @@ export class TestGateway implements PaymentGateway {
   #nextId(prefix: string): string {
     const n = (this.#counters.get(prefix) ?? 0) + 1;
     this.#counters.set(prefix, n);
-    return `${prefix}_${n}`;
+    return `${prefix}_${this.#idTag}_${n}`;
   }
 
   #takeFault(operation: TestGatewayOperation): PendingFault | undefined {
