@@ -2,11 +2,13 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import {
   backoffDelayMs,
+  DeadlineExceededError,
   defaultRetryPolicy,
   newRetryStats,
   type RetryPolicy,
   retryAfterMs,
   retryVerdict,
+  withDeadline,
   withRetries,
 } from '../../src/gateway/index.js';
 
@@ -125,5 +127,38 @@ describe('retry policy', () => {
     expect(n).toBe(2);
     const notRetried = http(402);
     await expect(withRetries(async () => Promise.reject(notRetried), p)).rejects.toBe(notRetried);
+  });
+
+  it('withDeadline ends a call that never settles, and no attempt starts after it', async () => {
+    let release: () => void = () => {};
+    const p = {
+      ...policy(),
+      // The backoff wait ends only when the test says so: after the deadline has passed.
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    };
+    let attempts = 0;
+    const call = withDeadline(20, (signal) =>
+      withRetries(
+        async () => {
+          attempts++;
+          throw connection();
+        },
+        p,
+        newRetryStats(),
+        undefined,
+        signal,
+      ),
+    );
+    await expect(call).rejects.toBeInstanceOf(DeadlineExceededError);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(attempts).toBe(1);
+  });
+
+  it('withDeadline returns what settles in time', async () => {
+    await expect(withDeadline(60_000, async () => 'ok')).resolves.toBe('ok');
   });
 });

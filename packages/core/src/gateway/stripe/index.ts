@@ -1,4 +1,5 @@
 export { type ClassifyContext, classifyStripeError, stripeErrorKind } from './errors.js';
+export { createCheckedHttpClient, MalformedStripeBodyError } from './http-client.js';
 export { blankToNull, mapStripeCard, mapStripeCardAddress, type StripeCardLike } from './map-card.js';
 export {
   mapStripeAddress,
@@ -8,6 +9,7 @@ export {
 } from './map-payment-method.js';
 export {
   backoffDelayMs,
+  DeadlineExceededError,
   defaultRetryPolicy,
   defaultSleep,
   type HttpMethod,
@@ -19,6 +21,7 @@ export {
   type RetryVerdict,
   retryAfterMs,
   retryVerdict,
+  withDeadline,
   withRetries,
 } from './retry.js';
 export {
