@@ -240,7 +240,11 @@ describe('kill -9 during writes, then recovery', () => {
         db: database.db,
         vault,
         masterKey: master,
-        gateways: new GatewayRegistry(vault, { stripeTimeoutMs: 5_000, sleep: async () => {} }),
+        gateways: new GatewayRegistry(vault, {
+          stripeTimeoutMs: 5_000,
+          sleep: async () => {},
+          apiBases: { allowList: [], allowLoopback: true },
+        }),
         logger: createLogger({ level: 'silent' }),
         clock: () => new Date(Date.now() + 3_600_000),
         isProduction: false,
@@ -249,7 +253,8 @@ describe('kill -9 during writes, then recovery', () => {
         rateLimits: new RateLimits(defaultRateLimits),
         ping: () => database.ping(),
       };
-      await recoverGatewayIntents(deps);
+      const recovered = await recoverGatewayIntents(deps);
+      expect(recovered.deferred).toBe(0);
       const q = async <T>(query: ReturnType<typeof sql>) => {
         const r = await database.db.execute(query);
         return (Array.isArray(r) ? r : (r as unknown as { rows: T[] }).rows) as T[];
