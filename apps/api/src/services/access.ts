@@ -12,6 +12,7 @@ import type { Actor } from '../actor.js';
 import { generateApiKey } from '../auth/api-key-secret.js';
 import { grants } from '../auth/procedure-scopes.js';
 import type { AppDeps } from '../context.js';
+import { recordChange } from './audit.js';
 import { createDefaultTestAccount } from './gateway-accounts.js';
 
 export const toTenantDto = (r: TenantRow): TenantDto => ({
@@ -45,12 +46,17 @@ export async function issueApiKey(db: Db, tenantId: number, name: string, keySco
 }
 
 /** A new tenant and its first admin key, in one transaction: never a tenant nobody can reach. */
-export async function createTenant(deps: AppDeps, _actor: Actor, input: { name: string }) {
+export async function createTenant(deps: AppDeps, actor: Actor, input: { name: string }) {
   return deps.db.transaction(async (tx) => {
     const tenant = await insertTenant(tx, { name: input.name });
     const adminKey = await issueApiKey(tx, tenant.id, `${input.name} admin`, tenantAdminScopes);
     await createDefaultTestAccount(tx, tenant.id);
-    return { tenant: toTenantDto(tenant), adminKey };
+    return recordChange(
+      tx,
+      actor,
+      { action: 'tenants.create', targetType: 'tenants', targetId: tenant.id },
+      { tenant: toTenantDto(tenant), adminKey },
+    );
   });
 }
 
@@ -68,7 +74,11 @@ export async function createApiKey(deps: AppDeps, actor: Actor, input: { name: s
       { missingScopes: missing },
     );
   }
-  return issueApiKey(deps.db, actor.tenantId, input.name, input.scopes);
+  return deps.db.transaction(async (tx) => {
+    const issued = await issueApiKey(tx, actor.tenantId, input.name, input.scopes);
+    const event = { action: 'apiKeys.create', targetType: 'apiKeys', targetId: issued.apiKey.id };
+    return recordChange(tx, actor, event, issued);
+  });
 }
 
 export async function listApiKeys(deps: AppDeps, actor: Actor, input: { includeRevoked: boolean }) {
@@ -77,7 +87,10 @@ export async function listApiKeys(deps: AppDeps, actor: Actor, input: { includeR
 }
 
 export async function revokeApiKey(deps: AppDeps, actor: Actor, input: { id: number }) {
-  const row = await revokeApiKeyRow(deps.db, actor.tenantId, input.id);
-  if (!row) throw notFound.apiKey(String(input.id));
-  return toApiKeyDto(row);
+  return deps.db.transaction(async (tx) => {
+    const row = await revokeApiKeyRow(tx, actor.tenantId, input.id);
+    if (!row) throw notFound.apiKey(String(input.id));
+    const event = { action: 'apiKeys.revoke', targetType: 'apiKeys', targetId: row.id };
+    return recordChange(tx, actor, event, toApiKeyDto(row));
+  });
 }

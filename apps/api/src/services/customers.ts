@@ -19,6 +19,7 @@ import {
 } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 import type { AppDeps } from '../context.js';
+import { recordChange } from './audit.js';
 
 /** Input validation refuses a card number in `reference`; the scrub is a second line of defence. */
 function referenceTaken(reference: string | null | undefined) {
@@ -41,7 +42,11 @@ export async function createCustomer(
   input: NewCustomerInput,
 ): Promise<CustomerDto> {
   try {
-    return toCustomerDto(await insertCustomer(deps.db, actor.tenantId, input));
+    return await deps.db.transaction(async (tx) => {
+      const row = await insertCustomer(tx, actor.tenantId, input);
+      const event = { action: 'customers.create', targetType: 'customers', targetId: row.id };
+      return recordChange(tx, actor, event, toCustomerDto(row));
+    });
   } catch (err) {
     if (isUniqueViolation(err, 'customers_tenant_reference_key')) throw referenceTaken(input.reference);
     throw err;
@@ -59,9 +64,12 @@ export async function updateCustomer(
 ): Promise<CustomerDto> {
   const { id, ...fields } = input;
   try {
-    const row = await updateCustomerRow(deps.db, actor.tenantId, id, fields);
-    if (!row) throw notFound.customer(id);
-    return toCustomerDto(row);
+    return await deps.db.transaction(async (tx) => {
+      const row = await updateCustomerRow(tx, actor.tenantId, id, fields);
+      if (!row) throw notFound.customer(id);
+      const event = { action: 'customers.update', targetType: 'customers', targetId: row.id };
+      return recordChange(tx, actor, event, toCustomerDto(row));
+    });
   } catch (err) {
     if (isUniqueViolation(err, 'customers_tenant_reference_key')) throw referenceTaken(fields.reference);
     throw err;

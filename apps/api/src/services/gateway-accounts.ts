@@ -18,6 +18,7 @@ import {
 } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 import type { AppDeps } from '../context.js';
+import { recordChange } from './audit.js';
 
 export const toGatewayAccountDto = (r: GatewayAccountRow): GatewayAccountDto => ({
   id: r.id,
@@ -83,7 +84,8 @@ export async function createGatewayAccount(
             connectedAccountId: input.connectedAccountId ?? null,
             apiBase: input.apiBase ?? null,
           });
-    return toGatewayAccountDto(row);
+    const event = { action: 'gatewayAccounts.create', targetType: 'gatewayAccounts', targetId: row.id };
+    return recordChange(tx, actor, event, toGatewayAccountDto(row));
   });
 }
 
@@ -97,11 +99,14 @@ export async function getGatewayAccount(deps: AppDeps, actor: Actor, input: { id
 
 export async function disableGatewayAccount(deps: AppDeps, actor: Actor, input: { id: number }) {
   await requireGatewayAccount(deps.db, actor.tenantId, input.id);
-  const row = await updateGatewayAccount(deps.db, actor.tenantId, input.id, {
-    status: 'disabled',
-    isDefault: false,
+  return deps.db.transaction(async (tx) => {
+    const row = await updateGatewayAccount(tx, actor.tenantId, input.id, {
+      status: 'disabled',
+      isDefault: false,
+    });
+    const event = { action: 'gatewayAccounts.disable', targetType: 'gatewayAccounts', targetId: input.id };
+    return recordChange(tx, actor, event, toGatewayAccountDto(row!));
   });
-  return toGatewayAccountDto(row!);
 }
 
 export async function requireGatewayAccount(
