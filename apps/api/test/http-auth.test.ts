@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/index.js';
+import { freshCardNumber } from './card-data.js';
 import { startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
@@ -27,6 +28,15 @@ describe('HTTP server: auth, health, bootstrap', () => {
     s = await startTestServer();
   });
   afterAll(() => s.app.close());
+
+  it('answers an unknown path with a JSON 404 that does not repeat a card number in the URL', async () => {
+    const pan = freshCardNumber();
+    const res = await fetch(`${s.url}/cards/${pan}`);
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).toContain('No route for GET /cards/');
+    expect(text).not.toContain(pan);
+  });
 
   it('writes the bootstrap admin key to a 0600 file in the data dir', async () => {
     expect(s.bootstrapKey).toMatch(/^cbk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);

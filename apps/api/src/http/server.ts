@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { scrubCardNumbers } from '@cardbridge/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { retryAfterOf } from '../auth/rate-limits.js';
 import { type AppDeps, createContextFactory } from '../context.js';
@@ -64,6 +65,9 @@ export function createRequestListener(deps: AppDeps, options: RequestListenerOpt
     }
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
     if (isRestPath(url.pathname)) return rest(req, res);
-    sendJson(res, 404, { error: { message: `No route for ${req.method} ${url.pathname}` } });
+    // The path is the caller's text: a card number typed into a URL is not sent back.
+    sendJson(res, 404, {
+      error: { message: `No route for ${req.method} ${scrubCardNumbers(url.pathname).slice(0, 200)}` },
+    });
   };
 }
