@@ -16,7 +16,7 @@ import { MasterKey, Vault } from '@cardbridge/core';
 import { type DatabaseHandle, dataKeyStore, openDatabase } from '@cardbridge/db';
 import { createPostgresTestDatabase, sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRateLimits, RateLimits } from '../src/auth/rate-limits.js';
 import type { AppDeps } from '../src/context.js';
@@ -24,6 +24,7 @@ import { GatewayRegistry } from '../src/gateways/registry.js';
 import { createLogger } from '../src/logger.js';
 import { recoverGatewayIntents } from '../src/services/payment-methods/index.js';
 import { freshCardNumber, freshCvv } from './card-data.js';
+import { emulatorStripe } from './stripe-client.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const mainTs = path.join(root, 'apps', 'api', 'src', 'main.ts');
@@ -104,14 +105,7 @@ describe('kill -9 during writes, then recovery', () => {
 
   beforeAll(async () => {
     emulator = await startStripeEmulator();
-    const u = new URL(emulator.url);
-    stripe = new Stripe(secretKey, {
-      host: u.hostname,
-      port: Number(u.port),
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-    });
+    stripe = emulatorStripe(emulator.url, secretKey);
     dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-crash-'));
     if (process.env.TEST_DATABASE_URL)
       pgDatabase = await createPostgresTestDatabase(process.env.TEST_DATABASE_URL);

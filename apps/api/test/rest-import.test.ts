@@ -1,7 +1,8 @@
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from './helpers.js';
+import { emulatorStripe } from './stripe-client.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -47,13 +48,7 @@ describe('REST facade: Stripe imports with the seed payloads', () => {
 
   beforeAll(async () => {
     emulator = await startStripeEmulator();
-    const u = new URL(emulator.url);
-    stripe = new Stripe(secretKey, {
-      host: u.hostname,
-      port: Number(u.port),
-      protocol: 'http',
-      telemetry: false,
-    });
+    stripe = emulatorStripe(emulator.url, secretKey);
     s = await startTestServer();
     trpc = async (path, input) => {
       const res = await fetch(`${s.url}/trpc/${path}`, {

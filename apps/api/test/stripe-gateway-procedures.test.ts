@@ -1,8 +1,9 @@
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCardNumber } from './card-data.js';
 import { createTestApp, errorOf, type TestApp, type TestTenant } from './helpers.js';
+import { emulatorStripe } from './stripe-client.js';
 
 const secretKey = 'sk_test_cardbridgeImport01';
 
@@ -14,14 +15,7 @@ describe('Stripe import and gateway-backed card procedures (over HTTP to the emu
   let stripeAccountId: number;
 
   const sdk = (stripeAccount?: string) => {
-    const url = new URL(emulator.url);
-    const client = new Stripe(secretKey, {
-      host: url.hostname,
-      port: Number(url.port),
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-    });
+    const client = emulatorStripe(emulator.url, secretKey);
     return { client, opts: stripeAccount ? { stripeAccount } : undefined };
   };
 

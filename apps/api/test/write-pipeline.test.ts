@@ -1,10 +1,11 @@
 import { sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverGatewayIntents } from '../src/services/payment-methods/index.js';
 import { freshCardNumber, freshCvv } from './card-data.js';
 import { createTestApp, errorOf, type TestApp, type TestTenant } from './helpers.js';
+import { emulatorStripe } from './stripe-client.js';
 
 /*
  * The write pipeline under races and failures: run on PGlite and on a real PostgreSQL server
@@ -28,14 +29,7 @@ describe('write pipeline: races, intents, compensation, audit', () => {
 
   beforeAll(async () => {
     emulator = await startStripeEmulator();
-    const url = new URL(emulator.url);
-    stripe = new Stripe(secretKey, {
-      host: url.hostname,
-      port: Number(url.port),
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-    });
+    stripe = emulatorStripe(emulator.url, secretKey);
     // A short lease, so the recovery sweep may take what a test leaves pending.
     app = await createTestApp({ intentLeaseMs: 1_000 });
     t = await app.tenant();

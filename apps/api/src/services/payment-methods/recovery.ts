@@ -130,7 +130,7 @@ async function resolveWith(
       );
       if (stillThere) return 'compensated';
       const row = await getPaymentMethod(deps.db, intent.tenantId, intent.paymentMethodId!);
-      if (!row || row.status !== 'active') return 'completed';
+      if (row?.status !== 'active') return 'completed';
       await withCustomerLock(deps.db, intent.tenantId, row.customerId, async (tx) => {
         await markDeleted(tx, recoveryActor(intent), row.id, { intentId: intent.id });
         await settleGatewayIntents(tx, intent.tenantId, [intent.id], 'completed');
