@@ -1,5 +1,5 @@
 import { DomainError, type DomainErrorCode, errorCodeTable, type FieldIssue } from '@cardbridge/core';
-import { insertAuditEvent } from '@cardbridge/db';
+import { insertAuditEvent, isConcurrencyConflict } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import { authorize } from './auth/authorize.js';
@@ -74,8 +74,16 @@ export const createCallerFactory = t.createCallerFactory;
 /** DomainError → TRPCError through the one code table; everything else stays internal. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
+  if (result.ok) return result;
+  let cause = result.error.cause;
+  // A race the services did not name more precisely: a clear 409, never a 500.
+  if (!(cause instanceof DomainError) && isConcurrencyConflict(cause)) {
+    cause = new DomainError(
+      'CONFLICT',
+      'This request conflicts with another change made at the same time; retry it.',
+    );
+  }
+  if (cause instanceof DomainError) {
     throw new TRPCError({ code: errorCodeTable[cause.code].trpc, message: cause.message, cause });
   }
   return result;

@@ -232,6 +232,20 @@ describe('write pipeline: races, intents, compensation, audit', () => {
     }
   });
 
+  it('a race the services do not name is a 409, never a 500: 10 concurrent default gateway accounts', async () => {
+    const other = await app.tenant();
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        other.caller.gatewayAccounts.create({ type: 'test', name: `Processor ${i}`, isDefault: true }),
+      ),
+    );
+    for (const r of results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]) {
+      expect((r.reason as { code: string }).code).toBe('CONFLICT');
+    }
+    const defaults = (await other.caller.gatewayAccounts.list()).filter((a) => a.isDefault);
+    expect(defaults).toHaveLength(1);
+  });
+
   it('a token sent again after its card was deleted does not bring the deleted card back', async () => {
     const customer = await t.caller.customers.create({ firstName: 'Token', lastName: 'Again' });
     const token = await stripe.tokens.create({

@@ -10,3 +10,15 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   }
   return false;
 }
+
+/**
+ * An error PostgreSQL raises when concurrent transactions collide: a unique violation, a
+ * serialization failure or a deadlock. Retrying the request is the cure.
+ */
+export function isConcurrencyConflict(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '23505' || code === '40001' || code === '40P01') return true;
+  }
+  return false;
+}
