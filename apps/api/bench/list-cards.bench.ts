@@ -6,14 +6,13 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type AppRouter, createLogger } from '@cardbridge/api';
+import { listPaymentMethods } from '@cardbridge/api/src/services/payment-methods/index.js';
 import { MasterKey } from '@cardbridge/core';
 import { findApiKeyByKeyId, openDatabase } from '@cardbridge/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { startApp } from '../src/app.js';
 import { parseEnv } from '../src/env.js';
-import { createLogger } from '../src/logger.js';
-import type { AppRouter } from '../src/routers/index.js';
-import { listPaymentMethods } from '../src/services/payment-methods/index.js';
 import { seedPaymentMethod } from '../test/helpers.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 400);

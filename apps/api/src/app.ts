@@ -2,18 +2,21 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type MasterKey, Vault } from '@cardbridge/core';
-import { type DatabaseHandle, dataKeyStore, openDatabase } from '@cardbridge/db';
-import { type RateLimitConfig, RateLimits } from './auth/rate-limits.js';
+import {
+  type AppDeps,
+  createDeps,
+  createLogger,
+  type Logger,
+  purgeExpiredIdempotencyKeys,
+  type RateLimitConfig,
+  startRecovery,
+} from '@cardbridge/api';
+import type { MasterKey } from '@cardbridge/core';
+import { type DatabaseHandle, openDatabase } from '@cardbridge/db';
 import { ensureBootstrapKey } from './bootstrap.js';
-import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
-import { GatewayRegistry } from './gateways/registry.js';
 import { createRequestListener } from './http/server.js';
-import { purgeExpiredIdempotencyKeys } from './idempotency.js';
-import { createLogger, type Logger } from './logger.js';
 import { loadMasterKey } from './master-key.js';
-import { startRecovery } from './services/payment-methods/index.js';
 
 export interface RunningApp {
   url: string;
@@ -69,33 +72,26 @@ export async function startApp(opts: {
   await mkdir(env.CARDBRIDGE_DATA_DIR, { recursive: true, mode: 0o700 });
   const masterKey = opts.masterKey ?? (await loadMasterKey(env, logger));
   const { keyFile } = await ensureBootstrapKey(database.db, env.CARDBRIDGE_DATA_DIR);
-  const vault = new Vault(masterKey, dataKeyStore(database.db));
   const isProduction = env.NODE_ENV === 'production';
-  const deps: AppDeps = {
-    vault,
+  const deps = createDeps({
+    database,
     masterKey,
-    gateways: new GatewayRegistry(vault, {
-      stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
-      deadlineMs: env.CARDBRIDGE_GATEWAY_DEADLINE_MS,
-      // A local emulator is fine while developing; in production only what the operator lists.
-      apiBases: { allowList: env.CARDBRIDGE_GATEWAY_API_BASES, allowLoopback: !isProduction },
-      ...(opts.gatewaySleep ? { sleep: opts.gatewaySleep } : {}),
-    }),
-    rateLimits: new RateLimits(
-      opts.rateLimits ?? {
-        perKeyPerSecond: env.CARDBRIDGE_RATE_LIMIT_PER_KEY,
-        perKeyBurst: env.CARDBRIDGE_RATE_LIMIT_BURST,
-        authFailuresPerMinute: env.CARDBRIDGE_AUTH_FAILURE_LIMIT,
-      },
-    ),
-    db: database.db,
     logger,
-    clock: opts.clock ?? (() => new Date()),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     isProduction,
+    stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+    gatewayDeadlineMs: env.CARDBRIDGE_GATEWAY_DEADLINE_MS,
+    // A local emulator is fine while developing; in production only what the operator lists.
+    apiBases: { allowList: env.CARDBRIDGE_GATEWAY_API_BASES, allowLoopback: !isProduction },
+    ...(opts.gatewaySleep ? { gatewaySleep: opts.gatewaySleep } : {}),
+    rateLimits: opts.rateLimits ?? {
+      perKeyPerSecond: env.CARDBRIDGE_RATE_LIMIT_PER_KEY,
+      perKeyBurst: env.CARDBRIDGE_RATE_LIMIT_BURST,
+      authFailuresPerMinute: env.CARDBRIDGE_AUTH_FAILURE_LIMIT,
+    },
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
-    ping: () => database.ping(),
-  };
+  });
   const stopPurging = purgeIdempotencyKeysPeriodically(deps);
   const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
   server.requestTimeout = 30_000;

@@ -1,9 +1,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createDefaultTestAccount, issueApiKey } from '@cardbridge/api';
 import { scopes } from '@cardbridge/core';
 import { countTenants, type Db, insertTenant } from '@cardbridge/db';
-import { issueApiKey } from './services/access.js';
-import { createDefaultTestAccount } from './services/gateway-accounts.js';
 
 export const bootstrapKeyFileName = 'bootstrap-admin.key';
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { parseApiBaseAllowList } from '@cardbridge/api';
 import { z } from 'zod';
-import { parseApiBaseAllowList } from './gateways/api-base-policy.js';
 
 /** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
 export const defaultDataDir = fileURLToPath(new URL('../../../.cardbridge', import.meta.url));

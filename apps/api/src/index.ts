@@ -1,12 +1,8 @@
-export type { Actor } from './actor.js';
+/*
+ * @cardbridge/server: the HTTP host of @cardbridge/api — tRPC over HTTP, the Fusebill-style
+ * REST facade, health probes, environment, start-up and shutdown.
+ */
 export { openConfiguredDatabase, type RunningApp, startApp } from './app.js';
-export { procedureScopes } from './auth/procedure-scopes.js';
 export { bootstrapKeyFileName } from './bootstrap.js';
-export type { AppDeps, Context, Principal } from './context.js';
-export { createInternalContext } from './context.js';
 export { defaultDataDir, type Env, parseEnv } from './env.js';
-export { createLogger } from './logger.js';
 export { serve } from './main.js';
-export type { AppRouter } from './routers/index.js';
-export { appRouter } from './routers/index.js';
-export { createCallerFactory } from './trpc.js';

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '@cardbridge/api';
 import { MasterKey } from '@cardbridge/core';
 import type { Env } from './env.js';
-import type { Logger } from './logger.js';
 
 export const masterKeyFileName = 'master.key';
 

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '@cardbridge/api';
 
 /**
  * Last-resort handlers for the server process (installed by `serve`, never by library code or

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
+import type { AppRouter } from '@cardbridge/api';
+import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../src/index.js';
-import { freshCardNumber } from './card-data.js';
 import { startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;

@@ -12,12 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { MasterKey } from '@cardbridge/core';
 import { type DatabaseHandle, type Db, openDatabase, schema } from '@cardbridge/db';
 import { createTestDatabase, dumpAllTables, testDatabaseKind } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshCardNumber } from './card-data.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const mainTs = path.join(root, 'apps', 'api', 'src', 'main.ts');

@@ -1,14 +1,14 @@
+import { createInternalContext } from '@cardbridge/api/src/context.js';
+import { idempotencyRetentionMs, purgeExpiredIdempotencyKeys } from '@cardbridge/api/src/idempotency.js';
+import { openOutput, requestHash, storedKey } from '@cardbridge/api/src/idempotency-records.js';
+import { appRouter } from '@cardbridge/api/src/routers/index.js';
+import { recordChange } from '@cardbridge/api/src/services/audit.js';
+import { createCallerFactory, protectedProcedure, router } from '@cardbridge/api/src/trpc.js';
+import { freshCardNumber, freshCvv } from '@cardbridge/api/test/card-data.js';
 import { createCustomerInput, customerDto, type TestGateway, toCustomerDto } from '@cardbridge/core';
 import { claimIdempotencyKey, insertCustomer, schema } from '@cardbridge/db';
 import { dumpAllTables } from '@cardbridge/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInternalContext } from '../src/context.js';
-import { idempotencyRetentionMs, purgeExpiredIdempotencyKeys } from '../src/idempotency.js';
-import { openOutput, requestHash, storedKey } from '../src/idempotency-records.js';
-import { appRouter } from '../src/routers/index.js';
-import { recordChange } from '../src/services/audit.js';
-import { createCallerFactory, protectedProcedure, router } from '../src/trpc.js';
-import { freshCardNumber, freshCvv } from './card-data.js';
 import { createTestApp, errorOf, startTestServer, type TestApp, type TestTenant } from './helpers.js';
 
 const createCaller = createCallerFactory(appRouter);

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
+import { GatewayRegistry } from '@cardbridge/api/src/gateways/registry.js';
+import { createLogger } from '@cardbridge/api/src/logger.js';
+import { issueApiKey } from '@cardbridge/api/src/services/access.js';
+import { createDefaultTestAccount } from '@cardbridge/api/src/services/gateway-accounts.js';
+import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { scopes, textMessages } from '@cardbridge/core';
 import { insertTenant } from '@cardbridge/db';
 import { renameColumn } from '@cardbridge/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayRegistry } from '../src/gateways/registry.js';
-import { createLogger } from '../src/logger.js';
-import { issueApiKey } from '../src/services/access.js';
-import { createDefaultTestAccount } from '../src/services/gateway-accounts.js';
-import { freshCardNumber } from './card-data.js';
 import { capturedLogs, createTestApp, startTestServer } from './helpers.js';
 
 /*

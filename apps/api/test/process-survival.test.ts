@@ -9,10 +9,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
+import { startGarbageGateway } from '@cardbridge/api/test/garbage-gateway.js';
 import { MasterKey } from '@cardbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshCardNumber } from './card-data.js';
-import { startGarbageGateway } from './garbage-gateway.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const srcDir = path.join(root, 'apps', 'api', 'src');
@@ -126,7 +126,7 @@ describe('process-level handlers', () => {
     await writeFile(
       script,
       [
-        `import { createLogger } from ${importOf('logger.ts')};`,
+        `import { createLogger } from ${importOf('../../../packages/api/src/logger.ts')};`,
         `import { installProcessGuards } from ${importOf('process-guards.ts')};`,
         `installProcessGuards(createLogger({ level: 'info' }));`,
         `setTimeout(() => { throw new Error('thrown with ${pan}'); }, 0);`,

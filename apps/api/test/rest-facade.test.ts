@@ -1,8 +1,8 @@
+import { type AppDeps, createInternalContext } from '@cardbridge/api/src/context.js';
 import { listPaymentMethodsInput } from '@cardbridge/core';
 import { listAuditEvents } from '@cardbridge/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type AppDeps, createInternalContext } from '../src/context.js';
 import { parseJsonBody } from '../src/rest/body.js';
 import { createCaller } from '../src/rest/caller.js';
 import {

@@ -1,8 +1,8 @@
+import { emulatorStripe } from '@cardbridge/api/test/stripe-client.js';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from './helpers.js';
-import { emulatorStripe } from './stripe-client.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 

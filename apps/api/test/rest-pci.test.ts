@@ -1,5 +1,5 @@
+import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshCardNumber } from './card-data.js';
 import { startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;

@@ -6,20 +6,20 @@ import { bootstrapKeyFileName, defaultDataDir } from '../src/config.js';
 
 describe('config agrees with the API without importing its runtime', () => {
   it('same default data dir and bootstrap key file name as apps/api', async () => {
-    const api = await import('@cardbridge/api');
+    const api = await import('@cardbridge/server');
     expect(defaultDataDir).toBe(api.defaultDataDir);
     expect(bootstrapKeyFileName).toBe(api.bootstrapKeyFileName);
   });
 
-  it('only serve and migrate load @cardbridge/api at run time (lazily); the rest import its type only', async () => {
+  it('only serve and migrate load the server at run time (lazily); the rest import the API type only', async () => {
     const src = fileURLToPath(new URL('../src/', import.meta.url));
     const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts'));
     const lazy: string[] = [];
     for (const file of files) {
       const text = await readFile(path.join(src, file), 'utf8');
-      for (const line of text.split('\n').filter((l) => l.includes("'@cardbridge/api'"))) {
-        if (/^import type /.test(line)) continue;
-        expect(line, file).toMatch(/await import\('@cardbridge\/api'\)/);
+      for (const line of text.split('\n').filter((l) => /'@cardbridge\/(api|server)'/.test(l))) {
+        if (/^import type .*'@cardbridge\/api'/.test(line)) continue;
+        expect(line, file).toMatch(/await import\('@cardbridge\/server'\)/);
         lazy.push(file);
       }
     }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppDeps } from '@cardbridge/api';
+import { appRouter, retryAfterOf } from '@cardbridge/api';
 import { scrubCardNumbers } from '@cardbridge/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { retryAfterOf } from '../auth/rate-limits.js';
-import { type AppDeps, createContextFactory } from '../context.js';
 import { createRestHandler, isRestPath } from '../rest/handler.js';
-import { appRouter } from '../routers/index.js';
+import { createContextFactory } from './context.js';
 
 const maxBodyBytes = 1_000_000;
 

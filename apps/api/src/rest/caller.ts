@@ -1,5 +1,4 @@
-import { appRouter } from '../routers/index.js';
-import { createCallerFactory } from '../trpc.js';
+import { appRouter, createCallerFactory } from '@cardbridge/api';
 
 /** The in-process tRPC caller every REST route goes through (auth, scopes, validation, audit). */
 export const createCaller = createCallerFactory(appRouter);

@@ -1,11 +1,9 @@
+import type { AppDeps, Context } from '@cardbridge/api';
+import { appRouter, internalErrorMessage, retryAfterOf } from '@cardbridge/api';
 import { DomainError, errorCodeTable, type FieldIssue, scrubCardNumbers } from '@cardbridge/core';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
-import { retryAfterOf } from '../auth/rate-limits.js';
-import type { AppDeps, Context } from '../context.js';
-import { internalErrorMessage } from '../error-redaction.js';
-import { appRouter } from '../routers/index.js';
 
 /**
  * The seed's error envelope (`seeds/fusebill-stripe-card-import.txt`):

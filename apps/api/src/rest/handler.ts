@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AppDeps, createContextFactory } from '../context.js';
-import { appRouter } from '../routers/index.js';
+import type { AppDeps } from '@cardbridge/api';
+import { appRouter } from '@cardbridge/api';
+import { createContextFactory } from '../http/context.js';
 import { readJsonBody } from './body.js';
 import { createCaller, type RestCaller } from './caller.js';
 import { type CallInfo, RestError, toErrorResponse } from './errors.js';

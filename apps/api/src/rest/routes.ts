@@ -17,6 +17,8 @@
  *   - `toResponse` maps the output (typed from the procedure) to the Fusebill shape;
  *   - `requestSchema` / `responseSchema` / `query` / `params` feed `/openapi.json` only.
  */
+
+import type { AppRouter } from '@cardbridge/api';
 import {
   createCardInput,
   DomainError,
@@ -29,7 +31,6 @@ import {
 } from '@cardbridge/core';
 import type { inferRouterOutputs } from '@trpc/server';
 import { z } from 'zod';
-import type { AppRouter } from '../routers/index.js';
 import type { RestCaller } from './caller.js';
 import {
   coerceFields,

@@ -18,7 +18,7 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
     )
     .action(async () => {
       applyServerEnv(ctx);
-      const api = await import('@cardbridge/api');
+      const api = await import('@cardbridge/server');
       let env: ReturnType<typeof api.parseEnv>;
       let handle: Awaited<ReturnType<typeof api.openConfiguredDatabase>>;
       try {

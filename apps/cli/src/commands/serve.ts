@@ -40,7 +40,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { host?: string; port?: string }) => {
       applyServerEnv(ctx, opts);
       // The API runtime is loaded only here (and in `migrate`): every other command talks HTTP.
-      const api = await import('@cardbridge/api');
+      const api = await import('@cardbridge/server');
       try {
         await api.serve();
       } catch (err) {

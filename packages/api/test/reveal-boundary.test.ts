@@ -22,9 +22,13 @@ async function sourceFiles(dir: string): Promise<string[]> {
 
 describe('secret boundary', () => {
   it('only vault, gateway and card code call reveal()', async () => {
-    const roots = ['apps/api/src', 'apps/cli/src', 'packages/core/src', 'packages/db/src'].map((r) =>
-      path.join(repo, r),
-    );
+    const roots = [
+      'packages/api/src',
+      'apps/api/src',
+      'apps/cli/src',
+      'packages/core/src',
+      'packages/db/src',
+    ].map((r) => path.join(repo, r));
     const offenders: string[] = [];
     for (const root of roots) {
       for (const file of await sourceFiles(root)) {
