@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppDeps } from '@cardbridge/api';
-import { appRouter } from '@cardbridge/api';
+import { type AppDeps, appRouter } from '@cardbridge/api';
+import { z } from 'zod';
 import { createContextFactory } from '../http/context.js';
 import { readJsonBody } from './body.js';
 import { createCaller, type RestCaller } from './caller.js';
 import { type CallInfo, RestError, toErrorResponse } from './errors.js';
+import { matchBodyKeys } from './keys.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { AnyRestRoute, HttpMethod, RestRequest } from './routes.js';
 import { restRoutes } from './routes.js';
@@ -93,12 +94,20 @@ function procedureOf(caller: RestCaller, path: string): (input: unknown) => Prom
 }
 
 /** The flat `namespace.name` → procedure map (typed as the nested record in tRPC v11). */
-function procedureType(path: string): CallInfo['type'] {
-  const procedures = appRouter._def.procedures as unknown as Record<
+const procedureDefs = () =>
+  appRouter._def.procedures as unknown as Record<
     string,
-    { _def: { type: CallInfo['type'] } }
+    { _def: { type: CallInfo['type']; inputs: unknown[] } } | undefined
   >;
-  return procedures[path]?._def.type ?? 'unknown';
+
+function procedureType(path: string): CallInfo['type'] {
+  return procedureDefs()[path]?._def.type ?? 'unknown';
+}
+
+/** The procedure's input schema (its one `.input(...)`), whose keys a REST body is matched onto. */
+function procedureInputSchema(path: string): z.ZodType | undefined {
+  const inputs = procedureDefs()[path]?._def.inputs ?? [];
+  return inputs.length === 1 && inputs[0] instanceof z.ZodType ? inputs[0] : undefined;
 }
 
 /**
@@ -111,6 +120,7 @@ export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[]
       throw new Error(`REST route ${r.path}: no procedure ${r.procedure}`);
   }
   const compiled = routes.map(compileRoute);
+  const bodySchemas = new Map(routes.map((r) => [r, r.bodySchema ?? procedureInputSchema(r.procedure)]));
   const createContext = createContextFactory(deps);
   let openApi: string | undefined;
 
@@ -146,14 +156,31 @@ export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[]
       input: undefined,
     };
     try {
-      const body = await readJsonBody(req);
+      // Fusebill clients' keys (PascalCase, extra fields) onto the procedure's, before its strict parse.
+      const body = matchBodyKeys(await readJsonBody(req), bodySchemas.get(route));
       const request: RestRequest = { params, query: queryOf(url, route), body };
       await route.before?.(caller, request);
-      call.input = route.toInput(request);
-      const output = await procedureOf(caller, route.procedure)(call.input);
+      const procedure = procedureOf(caller, route.procedure);
+      const callProcedure = (input: unknown) => {
+        call.input = input;
+        return procedure(input);
+      };
+      const input = route.toInput(request);
       const headers: Record<string, string> = { 'x-request-id': ctx.requestId };
-      for (const [name, h] of Object.entries(route.responseHeaders ?? {}))
-        headers[name] = h.value(output as never);
+      const output = route.invoke
+        ? await route.invoke({
+            call: callProcedure as never,
+            req: request,
+            input,
+            setHeader: (name, value) => {
+              headers[name] = value;
+            },
+          })
+        : await callProcedure(input);
+      for (const [name, h] of Object.entries(route.responseHeaders ?? {})) {
+        const value = h.value?.(output as never);
+        if (value !== undefined) headers[name] = value;
+      }
       const responseBody = route.toResponse ? route.toResponse(output as never) : output;
       send(res, route.successStatus ?? 200, responseBody, headers);
     } catch (err) {

@@ -44,7 +44,7 @@ function operation(route: AnyRestRoute) {
     ]),
   );
   return {
-    operationId: route.procedure,
+    operationId: route.operationId ?? route.procedure,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: ['Payment methods'],
@@ -55,7 +55,10 @@ function operation(route: AnyRestRoute) {
           requestBody: {
             required: true,
             description:
-              'JSON. Relaxed JSON as in the seed examples (unquoted keys, single quotes) is accepted too.',
+              'JSON. Relaxed JSON as in the seed examples (unquoted keys, single quotes) is accepted too. ' +
+              'As Fusebill does, keys match case-insensitively (`CustomerId`, `customerid`) at every ' +
+              'level and unknown keys are ignored; `null` for an optional field means absent. The same ' +
+              'key sent twice in different cases with different values is a 400 naming the field.',
             content: { 'application/json': { schema: jsonSchemaOf(route.requestSchema, 'input') } },
           },
         }

@@ -47,6 +47,14 @@ import {
   toFusebillCardWrite,
   toFusebillPaymentMethod,
 } from './fusebill-dto.js';
+import {
+  pageNumberHeaderDocs,
+  pageNumberHeaders,
+  pageNumberQuery,
+  parsePageNumberQuery,
+  walkLimit,
+  walkToPage,
+} from './paging.js';
 
 /** The seed's Python body sends numbers and booleans as strings and absent values as None. */
 const cardFieldCoercions = {
@@ -101,12 +109,30 @@ export interface RestRoute<P extends ProcedurePath> {
   procedure: P;
   summary: string;
   description?: string;
+  /**
+   * OpenAPI `operationId`; the procedure's name when absent. Two routes calling one procedure
+   * (the two card lists) need distinct ones.
+   */
+  operationId?: string;
   /** Procedure input from the request. Coerce (strings → numbers…) but never validate. */
   toInput(req: RestRequest): unknown;
+  /**
+   * Replaces the single call `procedure(toInput(req))` when a route needs several calls of its
+   * procedure (page-number paging walks the list). Headers it computes go through `setHeader`.
+   */
+  invoke?(args: RestInvocation<P>): Promise<OutputOf<P>>;
   /** Response body from the procedure output; the output itself when absent. */
   toResponse?(output: OutputOf<P>): unknown;
-  /** Response headers computed from the output; also documented. */
-  responseHeaders?: Record<string, { description: string; value(output: OutputOf<P>): string }>;
+  /**
+   * Response headers, documented in /openapi.json. With `value`, computed from the output (not
+   * sent when it returns undefined); without, set by `invoke`.
+   */
+  responseHeaders?: Record<string, { description: string; value?(output: OutputOf<P>): string | undefined }>;
+  /**
+   * The keys a JSON body may carry (matched case-insensitively, unknown ones dropped: keys.ts).
+   * The procedure's input schema when absent.
+   */
+  bodySchema?: z.ZodType;
   /**
    * Extra checks before the call, through the same caller (so they are authenticated and
    * scoped as well). Throw a DomainError to answer with its status.
@@ -123,6 +149,15 @@ export interface RestRoute<P extends ProcedurePath> {
   successStatus?: number;
 }
 
+/** What `invoke` gets: the procedure (through the same caller), the request, the default input. */
+export interface RestInvocation<P extends ProcedurePath> {
+  call(input: unknown): Promise<OutputOf<P>>;
+  req: RestRequest;
+  /** `toInput(req)`. */
+  input: unknown;
+  setHeader(name: string, value: string): void;
+}
+
 export type AnyRestRoute = { [P in ProcedurePath]: RestRoute<P> }[ProcedurePath];
 
 /** Identity, for typing: `toResponse` gets the output type of `procedure`. */
@@ -137,7 +172,7 @@ function queryOrBody(req: RestRequest, key: string): unknown {
 const paymentMethodIdParam: ParamDoc = { schema: idSchema, description: 'The payment method id.' };
 
 const pageQuery = {
-  limit: { schema: paginationInput.limit, description: 'Page size, 1 to 100 (default 10).' },
+  limit: { schema: paginationInput.limit, description: 'Cursor paging: page size, 1 to 100 (default 10).' },
   startingAfter: {
     schema: paginationInput.startingAfter,
     description: 'Cursor: return the cards listed after this payment method id (the next page).',
@@ -148,32 +183,96 @@ const pageQuery = {
   },
 } satisfies Record<string, ParamDoc>;
 
-export const restRoutes: readonly AnyRestRoute[] = [
+const cursorKeys = ['limit', 'startingAfter', 'endingBefore'] as const;
+const pageNumberKeys = ['pageSize', 'pageNumber'] as const;
+
+const listPagingDescription =
+  "Two ways to page. Fusebill's: `pageSize` (1 to 100, default 100) and `pageNumber` (0-based), " +
+  'answered with the `X-CurrentPage`, `X-PageSize`, `X-NextPage`, `X-PreviousPage` (-1 for none), ' +
+  '`X-MaxPageIndex`, `X-Count` (on this page), `X-MaxCount` (in all), `X-SortOrder` and ' +
+  '`X-SortExpression` headers; a page past the end is empty. Or by cursor: `limit` and ' +
+  '`startingAfter` / `endingBefore` (payment method ids). Without any paging parameter, page 0 ' +
+  'of 100. Both kinds at once: 400. `X-Has-More` says whether more cards follow, either way.';
+
+/**
+ * Cursor paging (one call, as tRPC pages) when a cursor parameter is given, else Fusebill's
+ * page-number paging (paging.ts: a walk of the keyset list). Both kinds at once: a 400.
+ */
+async function listCards({
+  call,
+  req,
+  input,
+  setHeader,
+}: RestInvocation<'paymentMethods.list'>): Promise<OutputOf<'paymentMethods.list'>> {
+  const cursor = cursorKeys.filter((k) => req.query[k] !== undefined);
+  const byNumber = pageNumberKeys.filter((k) => req.query[k] !== undefined);
+  if (cursor.length > 0 && byNumber.length === 0) return call(input);
+  const customerId = toInt(req.params.customerId);
+  // The first call authenticates and checks the scope and the customer: a 401, 403 or 404
+  // comes before any complaint about paging parameters, as on tRPC.
+  const first = await call({ customerId, limit: walkLimit });
+  if (cursor.length > 0) {
+    throw DomainError.validation(
+      byNumber.map((k) => ({
+        path: k,
+        message: `cannot be combined with ${cursor.join(', ')}: page by number (pageSize, pageNumber) or by cursor (limit, startingAfter, endingBefore)`,
+      })),
+    );
+  }
+  const request = parsePageNumberQuery(req.query);
+  const { data, total } = await walkToPage(
+    first,
+    (startingAfter) => call({ customerId, limit: walkLimit, startingAfter }),
+    request,
+  );
+  for (const [name, value] of Object.entries(pageNumberHeaders({ ...request, count: data.length, total })))
+    setHeader(name, value);
+  return { data, hasMore: (request.pageNumber + 1) * request.pageSize < total };
+}
+
+/** A customer's card list (the `/creditCard` list and Fusebill's `/all`): one definition. */
+const cardListRoute = (opts: { path: string; operationId?: string; summary: string; description: string }) =>
   defineRoute({
     method: 'GET',
-    path: '/v1/customers/{customerId}/paymentMethods/creditCard',
+    ...opts,
     procedure: 'paymentMethods.list',
-    summary: "List a customer's credit cards",
-    description:
-      'Active cards, newest first, as a JSON array (as Fusebill returns lists). Page with `limit` and ' +
-      'the `startingAfter` / `endingBefore` cursors (payment method ids); `X-Has-More` says whether ' +
-      'more cards follow in that direction.',
     params: { customerId: { schema: idSchema, description: 'The customer id.' } },
-    query: pageQuery,
+    query: { ...pageNumberQuery, ...pageQuery },
     toInput: ({ params, query }) => ({
       customerId: toInt(params.customerId),
       limit: toInt(query.limit),
       startingAfter: toInt(query.startingAfter),
       endingBefore: toInt(query.endingBefore),
     }),
+    invoke: listCards,
     toResponse: (page) => page.data.map(toFusebillPaymentMethod),
     responseHeaders: {
       'X-Has-More': {
-        description: '`true` when more cards follow in the paging direction, else `false`.',
+        description:
+          "`true` when more cards follow (in the cursor's direction, or on later pages), else `false`.",
         value: (page) => String(page.hasMore),
       },
+      ...Object.fromEntries(
+        Object.entries(pageNumberHeaderDocs).map(([name, description]) => [name, { description }]),
+      ),
     },
     responseSchema: z.array(fusebillPaymentMethodDto),
+  });
+
+export const restRoutes: readonly AnyRestRoute[] = [
+  cardListRoute({
+    path: '/v1/customers/{customerId}/paymentMethods/creditCard',
+    summary: "List a customer's credit cards",
+    description: `Active cards, newest first, as a JSON array (as Fusebill returns lists). ${listPagingDescription}`,
+  }),
+  cardListRoute({
+    path: '/v1/customers/{customerId}/paymentMethods/all',
+    operationId: 'paymentMethods.listAll',
+    summary: "List all of a customer's payment methods",
+    description:
+      "Fusebill's list of every payment method of a customer. cardbridge holds credit cards only, so " +
+      'this is the credit-card list: the same DTOs, order and paging. ' +
+      listPagingDescription,
   }),
   defineRoute({
     method: 'GET',
@@ -226,6 +325,8 @@ export const restRoutes: readonly AnyRestRoute[] = [
       const card = await caller.paymentMethods.get({ id: toInt(queryOrBody(req, 'id')) as number });
       if (card.customerId !== customerId.data) throw notFound.paymentMethod(card.id);
     },
+    // The body may carry `customerId` too, beside the procedure's `id`.
+    bodySchema: z.strictObject({ id: idSchema, customerId: idSchema.nullish() }),
     toInput: (req) => ({ id: toInt(queryOrBody(req, 'id')) }),
     toResponse: toFusebillPaymentMethod,
     responseSchema: fusebillPaymentMethodDto,
