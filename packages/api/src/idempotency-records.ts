@@ -1,12 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import {
-  DomainError,
-  type DomainErrorCode,
-  errorCodeTable,
-  type MasterKey,
-  scrubCardNumbers,
-} from '@cardbridge/core';
+import { DomainError, type DomainErrorCode, type MasterKey, scrubCardNumbers } from '@cardbridge/core';
 import type { StoredIdempotentResponse } from '@cardbridge/db';
+import { errorCodeTable } from './error-codes.js';
 
 /*
  * What an Idempotency-Key record holds, and nothing in clear that could hurt: the key and the

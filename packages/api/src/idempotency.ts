@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorCode, errorCodeTable } from '@cardbridge/core';
+import { DomainError, type DomainErrorCode } from '@cardbridge/core';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -9,6 +9,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import type { AppDeps, Context } from './context.js';
+import { errorCodeTable } from './error-codes.js';
 import {
   idempotencyHeader,
   openOutput,

@@ -13,6 +13,7 @@ export { defaultRateLimits, type RateLimitConfig, RateLimits, retryAfterOf } fro
 export type { AppDeps, Context, Principal } from './context.js';
 export { createInternalContext } from './context.js';
 export { createDeps, type DepsConfig } from './deps.js';
+export { errorCodeTable } from './error-codes.js';
 export { internalErrorMessage, publicIssues, publicMessage, publicStack } from './error-redaction.js';
 export { type ApiBasePolicy, parseApiBaseAllowList } from './gateways/api-base-policy.js';
 export { GatewayRegistry } from './gateways/registry.js';

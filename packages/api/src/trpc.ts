@@ -1,9 +1,10 @@
-import { DomainError, type DomainErrorCode, errorCodeTable, type FieldIssue } from '@cardbridge/core';
+import { DomainError, type DomainErrorCode, type FieldIssue } from '@cardbridge/core';
 import { insertAuditEvent, isConcurrencyConflict } from '@cardbridge/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
 import { authorize } from './auth/authorize.js';
 import type { Context } from './context.js';
+import { errorCodeTable } from './error-codes.js';
 import { publicIssues, publicMessage, publicStack } from './error-redaction.js';
 import { withIdempotencyKey } from './idempotency.js';
 import { changeWasRecorded } from './services/audit.js';

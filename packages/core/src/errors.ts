@@ -1,53 +1,36 @@
 /**
- * Errors are codes, not strings (DESIGN house rule 6). Core and db throw DomainError;
- * the API maps `code` to a tRPC code and an HTTP status through `errorCodeTable`, the one
- * place that mapping lives. Messages that come from the seeds are kept word for word.
+ * Errors are codes, not strings (DESIGN house rule 6). Core and db throw DomainError with one
+ * of these codes; the API maps a code to a tRPC code and an HTTP status through its
+ * `errorCodeTable` (packages/api/src/error-codes.ts), the one place that mapping lives: core
+ * knows nothing of HTTP. Messages that come from the seeds are kept word for word.
  */
 
-export type TrpcCodeName =
-  | 'BAD_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'PAYMENT_REQUIRED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'UNPROCESSABLE_CONTENT'
-  | 'TOO_MANY_REQUESTS'
-  | 'INTERNAL_SERVER_ERROR'
-  | 'BAD_GATEWAY'
-  | 'SERVICE_UNAVAILABLE'
-  | 'GATEWAY_TIMEOUT';
+export const domainErrorCodes = [
+  'VALIDATION_FAILED',
+  'PAYMENT_METHOD_DELETED',
+  'CARD_NOT_EXPORTABLE',
+  'GATEWAY_INVALID_REQUEST',
+  'UNAUTHENTICATED',
+  'GATEWAY_DECLINED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CUSTOMER_NOT_FOUND',
+  'PAYMENT_METHOD_NOT_FOUND',
+  'GATEWAY_ACCOUNT_NOT_FOUND',
+  'GATEWAY_RESOURCE_NOT_FOUND',
+  'CONFLICT',
+  'PAYMENT_METHOD_REPLACED',
+  'IDEMPOTENCY_IN_FLIGHT',
+  'IDEMPOTENCY_MISMATCH',
+  'RATE_LIMITED',
+  'GATEWAY_RATE_LIMITED',
+  'INTERNAL',
+  'GATEWAY_AUTHENTICATION',
+  'GATEWAY_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+] as const;
 
-export const errorCodeTable = {
-  VALIDATION_FAILED: { trpc: 'BAD_REQUEST', http: 400 },
-  PAYMENT_METHOD_DELETED: { trpc: 'BAD_REQUEST', http: 400 },
-  CARD_NOT_EXPORTABLE: { trpc: 'BAD_REQUEST', http: 400 },
-  GATEWAY_INVALID_REQUEST: { trpc: 'BAD_REQUEST', http: 400 },
-  UNAUTHENTICATED: { trpc: 'UNAUTHORIZED', http: 401 },
-  GATEWAY_DECLINED: { trpc: 'PAYMENT_REQUIRED', http: 402 },
-  FORBIDDEN: { trpc: 'FORBIDDEN', http: 403 },
-  NOT_FOUND: { trpc: 'NOT_FOUND', http: 404 },
-  CUSTOMER_NOT_FOUND: { trpc: 'NOT_FOUND', http: 404 },
-  PAYMENT_METHOD_NOT_FOUND: { trpc: 'NOT_FOUND', http: 404 },
-  GATEWAY_ACCOUNT_NOT_FOUND: { trpc: 'NOT_FOUND', http: 404 },
-  GATEWAY_RESOURCE_NOT_FOUND: { trpc: 'NOT_FOUND', http: 404 },
-  CONFLICT: { trpc: 'CONFLICT', http: 409 },
-  PAYMENT_METHOD_REPLACED: { trpc: 'CONFLICT', http: 409 },
-  IDEMPOTENCY_KEY_REUSED: { trpc: 'CONFLICT', http: 409 },
-  /** The Idempotency-Key's first request is still executing (Stripe: 409). */
-  IDEMPOTENCY_IN_FLIGHT: { trpc: 'CONFLICT', http: 409 },
-  /** The Idempotency-Key was first used with another request (IETF idempotency-key draft: 422). */
-  IDEMPOTENCY_MISMATCH: { trpc: 'UNPROCESSABLE_CONTENT', http: 422 },
-  /** Our own rate limit (per API key, or failed authentication per address); see `details.retryAfterSeconds`. */
-  RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
-  GATEWAY_RATE_LIMITED: { trpc: 'TOO_MANY_REQUESTS', http: 429 },
-  INTERNAL: { trpc: 'INTERNAL_SERVER_ERROR', http: 500 },
-  GATEWAY_AUTHENTICATION: { trpc: 'BAD_GATEWAY', http: 502 },
-  GATEWAY_UNAVAILABLE: { trpc: 'SERVICE_UNAVAILABLE', http: 503 },
-  GATEWAY_TIMEOUT: { trpc: 'GATEWAY_TIMEOUT', http: 504 },
-} as const satisfies Record<string, { trpc: TrpcCodeName; http: number }>;
-
-export type DomainErrorCode = keyof typeof errorCodeTable;
+export type DomainErrorCode = (typeof domainErrorCodes)[number];
 
 /** One problem with one input field; `path` is the dotted field name. */
 export interface FieldIssue {

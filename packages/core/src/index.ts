@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './gateway/index.js';
 export * from './gateway-account/schemas.js';
 export * from './ids.js';
+export * from './money.js';
 export * from './pagination.js';
 
 export * from './payment-method/card-intake-schemas.js';

@@ -1,6 +1,6 @@
 import type { AppDeps, Context } from '@cardbridge/api';
-import { appRouter, internalErrorMessage, retryAfterOf } from '@cardbridge/api';
-import { DomainError, errorCodeTable, type FieldIssue, scrubCardNumbers } from '@cardbridge/core';
+import { appRouter, errorCodeTable, internalErrorMessage, retryAfterOf } from '@cardbridge/api';
+import { DomainError, type FieldIssue, scrubCardNumbers } from '@cardbridge/core';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';

@@ -3,7 +3,7 @@ import { DomainError, type DomainErrorCode } from '../errors.js';
 
 /**
  * What went wrong at a gateway, independent of the gateway. Each kind maps to one
- * DomainError code; the API maps the code to tRPC/HTTP (errors.ts `errorCodeTable`).
+ * DomainError code; the API maps the code to tRPC/HTTP (its `errorCodeTable`).
  *
  * - declined: the card was refused (issuer decline, expired, CVC, processing error…).
  * - not_found: the customer/card does not exist for this account (or belongs to another customer).

@@ -2,8 +2,10 @@ import {
   type CardWriteResult,
   type CreateCardInput,
   DomainError,
+  fromMinorUnits,
   notFound,
   type ReplaceCreditCardInput,
+  toMinorUnits,
 } from '@cardbridge/core';
 import {
   claimPaymentMethod,
@@ -118,7 +120,11 @@ async function collect(
   replacedId: number,
   options: { collectionAmount: number; currency: string },
 ) {
-  const amountMinor = Math.round(options.collectionAmount * 100);
+  const amountMinor = toMinorUnits(
+    options.collectionAmount,
+    options.currency,
+    'paymentCollectOptions.collectionAmount',
+  );
   const { gateway } = placed.target;
   const charge = await steps.run(
     'charge',
@@ -136,7 +142,7 @@ async function collect(
     (c) => c.chargeId,
   );
   return {
-    amount: charge.amountMinor / 100,
+    amount: fromMinorUnits(charge.amountMinor, charge.currency),
     currency: charge.currency,
     chargeId: charge.chargeId,
     status: charge.status,
