@@ -9,7 +9,8 @@
  * - A stale lock (a dead pid) is taken over; a port in use is a non-zero exit that releases the
  *   lock.
  * - Wrappers pass signals on: `kill -TERM` on `npm run cardbridge -- serve` (npm → sh → node),
- *   on `scripts/run.mjs` and on the root `cardbridge` script stops the server; no orphan.
+ *   on `pnpm serve`, on `scripts/run.mjs` and on the root `cardbridge` script stops the server;
+ *   no orphan.
  * Nothing here waits on a clock: every wait is for an output line or an exit, with generous
  * bounds only against a hang.
  */
@@ -293,7 +294,9 @@ describe('one process per data dir', () => {
   }, 120_000);
 });
 
-const npmAvailable = spawnSync('npm', ['--version'], { stdio: 'ignore' }).status === 0;
+const available = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+const npmAvailable = available('npm');
+const pnpmAvailable = available('pnpm');
 
 describe('signals reach the server through its wrappers', () => {
   /** The server's pid, from the lock file it holds (a wrapper's child has no pid of its own here). */
@@ -319,6 +322,17 @@ describe('signals reach the server through its wrappers', () => {
       const npm = launch('npm', ['run', '--silent', 'cardbridge', '--', 'serve'], childEnv(dataDir));
       const result = await killWrapperWithTerm(npm, dataDir);
       expect(result.code, npm.output()).toBe(0);
+    },
+    120_000,
+  );
+
+  it.skipIf(!pnpmAvailable)(
+    'kill -TERM on `pnpm serve` stops the server: no orphan',
+    async () => {
+      const dataDir = await freshDataDir();
+      const pnpm = launch('pnpm', ['--silent', 'serve'], childEnv(dataDir));
+      const result = await killWrapperWithTerm(pnpm, dataDir);
+      expect(result.code, pnpm.output()).toBe(0);
     },
     120_000,
   );
