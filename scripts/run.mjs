@@ -2,10 +2,10 @@
 // The README's front door: `npm start`, `npm test` and `./cardbridge` work on a machine with
 // only Node and npm. Installs the pinned pnpm when it is missing (corepack is not used: it
 // fails on registries without signatures), installs the workspace from the lockfile, then runs.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pnpmVersion = '10.34.9';
@@ -31,31 +31,38 @@ function ensureInstalled({ quiet }) {
   if (status !== 0) process.exit(status);
 }
 
-/** Runs the final command in the foreground: signals are passed on, its exit code is ours. */
-function handOver(cmd, cmdArgs, opts = {}) {
-  const child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: root, env: process.env, ...opts });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+/**
+ * Runs the final program in this very process, the way a shell's `exec` would (Node has no
+ * exec): process.argv becomes the program's own, then its entry module is loaded. So there is
+ * no second process: whoever signals us (a terminal's Ctrl-C, npm forwarding SIGINT/SIGTERM, a
+ * supervisor, `kill -TERM`) signals the server itself, nothing has to forward a signal (a
+ * forwarding parent used to add a second SIGINT to the terminal's, which killed the server
+ * while PGlite was closing), and nothing can be orphaned. The program's exit code is ours.
+ */
+async function execInProcess(entry, entryArgs, { loader, cwd } = {}) {
+  if (cwd) process.chdir(cwd);
+  if (loader) await import(pathToFileURL(loader).href);
+  process.argv = [process.execPath, entry, ...entryArgs];
+  await import(pathToFileURL(entry).href);
 }
 
 const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const cli = path.join(root, 'apps/cli/src/main.ts');
-const node = process.execPath;
 
 switch (task) {
   case 'start':
     ensureInstalled({ quiet: false });
-    handOver(node, ['--import', `file://${tsxLoader}`, cli, 'serve', ...args]);
+    await execInProcess(cli, ['serve', ...args], { loader: tsxLoader, cwd: root });
     break;
   case 'test':
     ensureInstalled({ quiet: false });
-    handOver(vitest, ['run', ...args]);
+    await execInProcess(vitest, ['run', ...args], { cwd: root });
     break;
   case 'cardbridge':
     // The CLI: install quietly only when nothing is installed yet, so `--json` output stays clean.
     if (!existsSync(tsxLoader)) ensureInstalled({ quiet: true });
-    handOver(node, ['--import', `file://${tsxLoader}`, cli, ...args], { cwd: process.cwd() });
+    await execInProcess(cli, args, { loader: tsxLoader });
     break;
   default:
     process.stderr.write('usage: node scripts/run.mjs start|test|cardbridge [args…]\n');

@@ -28,11 +28,15 @@ export interface RunningApp {
 }
 
 /** Embedded PGlite in the data dir unless DATABASE_URL names a real PostgreSQL server. */
-export async function openConfiguredDatabase(env: Env): Promise<DatabaseHandle> {
+export async function openConfiguredDatabase(
+  env: Env,
+  opts: { onWarning?: (message: string) => void } = {},
+): Promise<DatabaseHandle> {
   if (env.DATABASE_URL) return openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
   const dataDir = path.join(env.CARDBRIDGE_DATA_DIR, 'pgdata');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return openDatabase({ kind: 'pglite', dataDir });
+  // Refused at once (DataDirLockedError, naming the holder) while another process has it open.
+  return openDatabase({ kind: 'pglite', dataDir, ...opts });
 }
 
 const idempotencyPurgeIntervalMs = 60 * 60 * 1000;
@@ -67,7 +71,24 @@ export async function startApp(opts: {
 }): Promise<RunningApp> {
   const { env } = opts;
   const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
-  const database = opts.database ?? (await openConfiguredDatabase(env));
+  const database =
+    opts.database ?? (await openConfiguredDatabase(env, { onWarning: (message) => logger.warn(message) }));
+  try {
+    return await startOn(database, opts, logger);
+  } catch (err) {
+    // Nothing may keep a half-started app alive (a failed listen used to hang with the database
+    // open): close the database we opened (which releases the data-dir lock), then fail.
+    if (!opts.database) await database.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function startOn(
+  database: DatabaseHandle,
+  opts: Parameters<typeof startApp>[0],
+  logger: Logger,
+): Promise<RunningApp> {
+  const { env } = opts;
   await database.migrate();
   await mkdir(env.CARDBRIDGE_DATA_DIR, { recursive: true, mode: 0o700 });
   const masterKey = opts.masterKey ?? (await loadMasterKey(env, logger));
@@ -92,14 +113,21 @@ export async function startApp(opts: {
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
   });
-  const stopPurging = purgeIdempotencyKeysPeriodically(deps);
   const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${env.HOST}:${env.PORT}`;
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`cannot listen on ${where}: the port is already in use`));
+      else if (err.code === 'EACCES') reject(new Error(`cannot listen on ${where}: permission denied`));
+      else reject(new Error(`cannot listen on ${where}: ${err.message}`));
+    });
     server.listen(env.PORT, env.HOST, () => resolve());
   });
+  // Timers start only once the server listens: a failed start leaves nothing running.
+  const stopPurging = purgeIdempotencyKeysPeriodically(deps);
   // Resolves gateway intents a crash left pending, now and on a timer (README "Gateway intents").
   const recovery = startRecovery(deps, env.CARDBRIDGE_RECOVERY_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;

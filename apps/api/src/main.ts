@@ -1,12 +1,20 @@
 import { startApp } from './app.js';
 import { parseEnv } from './env.js';
-import { installProcessGuards } from './process-guards.js';
+import { createLogger } from './logger.js';
+import { installProcessGuards, installShutdownSignals } from './process-guards.js';
 
-/** `cardbridge serve`: start, print where, stop cleanly on SIGTERM/SIGINT. */
+/** `cardbridge serve`: start, print where, stop once and cleanly on SIGINT/SIGTERM/SIGHUP. */
 export async function serve(): Promise<void> {
   const env = parseEnv();
-  const app = await startApp({ env });
-  installProcessGuards(app.deps.logger);
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const starting = startApp({ env, logger });
+  // Before start-up finishes: a signal during migrations waits for them, then closes cleanly.
+  const uninstall = installShutdownSignals({ logger, close: async () => (await starting).close() });
+  const app = await starting.catch((err: unknown) => {
+    uninstall();
+    throw err;
+  });
+  installProcessGuards(logger);
   const database = env.DATABASE_URL
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PGlite in ${env.CARDBRIDGE_DATA_DIR}`;
@@ -20,12 +28,6 @@ export async function serve(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const stop = (signal: string) => {
-    app.deps.logger.info({ signal }, 'shutting down');
-    void app.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,6 +6,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -18,7 +19,13 @@ export type DatabaseConfig =
   /** A real PostgreSQL server (DATABASE_URL). */
   | { kind: 'postgres'; url: string; maxConnections?: number }
   /** Embedded PostgreSQL: a persistent data directory, or in-memory when `dataDir` is omitted. */
-  | { kind: 'pglite'; dataDir?: string; pglite?: PGlite };
+  | {
+      kind: 'pglite';
+      dataDir?: string;
+      pglite?: PGlite;
+      /** Where the take-over of a stale data-dir lock is reported (default: stderr). */
+      onWarning?: (message: string) => void;
+    };
 
 export interface DatabaseHandle {
   db: Db;
@@ -47,8 +54,19 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
       close: () => client.end({ timeout: 5 }),
     };
   }
-  const pg = config.pglite ?? (config.dataDir ? new PGlite(config.dataDir) : new PGlite());
-  await pg.waitReady;
+  // A data directory is one process's at a time (data-dir-lock.ts): refused before PGlite opens it.
+  const lock =
+    !config.pglite && config.dataDir
+      ? await acquireDataDirLock(config.dataDir, config.onWarning ? { onWarning: config.onWarning } : {})
+      : undefined;
+  let pg: PGlite;
+  try {
+    pg = config.pglite ?? (config.dataDir ? new PGlite(config.dataDir) : new PGlite());
+    await pg.waitReady;
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   const pgDb = drizzlePglite(pg, { schema });
   return {
     db: pgDb as unknown as Db,
@@ -57,6 +75,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     ping: async () => {
       await pg.query('select 1');
     },
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        if (!pg.closed) await pg.close();
+      } finally {
+        await lock?.release();
+      }
+    },
   };
 }

@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './data-dir-lock.js';
 export * from './errors.js';
 export * from './repositories/api-keys.js';
 export * from './repositories/audit-events.js';
