@@ -1,6 +1,6 @@
+import { createLogger } from '@cardbridge/api';
 import { startApp } from './app.js';
 import { parseEnv } from './env.js';
-import { createLogger } from './logger.js';
 import { installProcessGuards, installShutdownSignals } from './process-guards.js';
 
 /** `cardbridge serve`: start, print where, stop once and cleanly on SIGINT/SIGTERM/SIGHUP. */
