@@ -22,6 +22,8 @@ export interface GlobalFlags {
   apiKey?: string;
   dataDir?: string;
   json?: boolean;
+  /** Where `apiKey` came from: the CARDBRIDGE_API_KEY variable or the `--api-key` flag. */
+  apiKeySource?: 'env' | 'flag';
 }
 
 export function dataDirOf(flags: Pick<GlobalFlags, 'dataDir'>): string {
@@ -53,10 +55,24 @@ export function resolveUrl(raw: string): string {
 /**
  * The API key: `--api-key`, else CARDBRIDGE_API_KEY (commander folds the env var into the flag),
  * else the bootstrap key file in the data dir. The key is never printed.
+ *
+ * A key that is given but empty (`CARDBRIDGE_API_KEY=` or `--api-key ''`, e.g. an unset shell
+ * variable expanded) is a usage error: falling back to the bootstrap key — the platform's most
+ * powerful key — would run the command as someone else without a word.
  */
 export async function resolveApiKey(flags: GlobalFlags): Promise<string> {
-  const given = flags.apiKey?.trim();
-  if (given) return given;
+  if (flags.apiKey !== undefined) {
+    const given = flags.apiKey.trim();
+    if (given) return given;
+    const what =
+      flags.apiKeySource === 'env'
+        ? 'CARDBRIDGE_API_KEY is set but empty'
+        : '--api-key was given an empty value';
+    throw new UsageError(
+      `${what}: set it to an API key (cbk_…), or unset it to use the bootstrap key file ${bootstrapKeyPath(flags)}`,
+      [{ path: 'apiKey', message: 'empty API key' }],
+    );
+  }
   const file = bootstrapKeyPath(flags);
   let content: string;
   try {

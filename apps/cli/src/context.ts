@@ -1,6 +1,6 @@
 import type { ApiClient, ClientOptions } from './client.js';
 import type { GlobalFlags } from './config.js';
-import type { Io } from './output.js';
+import type { Io } from './io.js';
 
 /** Where the card number and CVV come from: a pipe (`isTTY` unset) or a terminal. */
 export type SecretSource = NodeJS.ReadableStream & { isTTY?: boolean };
@@ -8,7 +8,8 @@ export type SecretSource = NodeJS.ReadableStream & { isTTY?: boolean };
 /** What the commands need from the outside world; tests replace any of it. */
 export interface CliDeps {
   io: Io;
-  createClient: (opts: ClientOptions) => ApiClient;
+  /** May be async: the default loads the tRPC client only when a command talks to the API. */
+  createClient: (opts: ClientOptions) => ApiClient | Promise<ApiClient>;
   /** `cards create`/`replace` read the card number and CVV here, never from flags. */
   stdin: SecretSource;
   /** Where hidden prompts go: stderr, so stdout stays clean for `--json`. */

@@ -1,4 +1,4 @@
-import type { FieldIssue } from '@cardbridge/core';
+import type { FieldIssue } from '@cardbridge/core/schemas';
 import { CommanderError } from 'commander';
 
 /**
@@ -227,6 +227,7 @@ export const flagForField: Record<string, string> = {
   duplicatePolicy: '--duplicates',
   paymentCollectOptions: '--collect / --currency',
   batchSize: '--batch-size',
+  apiKey: '--api-key or CARDBRIDGE_API_KEY',
   latencyMs: '--latency',
   rateLimitPerSecond: '--rate-limit',
 };

@@ -1,33 +1,67 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
-import { createApiClient } from './client.js';
-import { registerCards } from './commands/cards.js';
-import { registerCustomers } from './commands/customers.js';
-import { registerGateways } from './commands/gateways.js';
-import { registerKeys } from './commands/keys.js';
-import { registerMigrate } from './commands/migrate.js';
-import { registerServe } from './commands/serve.js';
-import { registerStripeEmulator, untilSignal } from './commands/stripe-emulator.js';
-import { registerTenants } from './commands/tenants.js';
+import { Command, CommanderError, Help, Option } from 'commander';
+import type { ClientOptions } from './client.js';
+import { type CommandEntry, commandCatalogue, findCommand, topLevelCommand } from './commands/catalogue.js';
 import { defaultUrl, type GlobalFlags, resolveApiKey, resolveUrl } from './config.js';
 import type { CliContext, CliDeps } from './context.js';
 import { describeError, exitCodes, exitCodesHelp, formatFailure } from './errors.js';
-import { json, processIo } from './output.js';
+import { json, processIo } from './io.js';
 import { cliVersion } from './version.js';
 
+/**
+ * Start-up cost matters (every call is a new process): this file loads commander and the light
+ * modules above, nothing else. A command's module is imported only when that command runs
+ * (`commands/catalogue.ts`); the tRPC client only when a command talks to the API; the API and
+ * the emulator only in `serve`, `migrate` and `stripe-emulator`.
+ */
 const defaultDeps: CliDeps = {
   io: processIo,
-  createClient: createApiClient,
+  createClient: async (opts: ClientOptions) => (await import('./client.js')).createApiClient(opts),
   stdin: process.stdin,
   promptOut: process.stderr,
-  untilStopped: untilSignal,
+  untilStopped: async () => (await import('./commands/stripe-emulator.js')).untilSignal(),
 };
 
-/** The whole CLI as a commander program; `deps` lets tests swap the output and the API client. */
-export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
+/** Global flags that take a value: the word after them is not a command name. */
+const globalValueFlags = new Set(['--url', '--api-key', '--data-dir']);
+
+/**
+ * The top-level command `argv` runs (`cardbridge [global flags] <command> …`, or
+ * `cardbridge help <command>`), without parsing it: that is commander's job, once the
+ * command's module is loaded. Undefined for `--help`, `--version` or an unknown word.
+ */
+export function commandOf(argv: readonly string[]): CommandEntry | undefined {
+  let sawHelp = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return findCommand(argv[i + 1]);
+    if (globalValueFlags.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    if (arg === 'help' && !sawHelp) {
+      sawHelp = true;
+      continue;
+    }
+    return findCommand(arg);
+  }
+  return undefined;
+}
+
+/**
+ * The whole CLI as a commander program; `deps` lets tests swap the output and the API client.
+ * `load`: the commands whose modules are loaded and registered in full ('all', or the entries);
+ * every other command is listed for `--help` from the catalogue only.
+ */
+export async function buildProgram(
+  overrides: Partial<CliDeps> = {},
+  load: 'all' | readonly CommandEntry[] = 'all',
+): Promise<Command> {
   const deps: CliDeps = { ...defaultDeps, ...overrides };
   const program = new Command('cardbridge');
+  const stubs = new WeakMap<Command, CommandEntry>();
 
   // Before any sub-command is added: sub-commands inherit these settings.
   program
@@ -40,7 +74,15 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
     })
     .showSuggestionAfterError(true)
     // `cardbridge cards list --help` also lists --url, --api-key, --data-dir and --json.
-    .configureHelp({ showGlobalOptions: true });
+    .configureHelp({
+      showGlobalOptions: true,
+      // A command not loaded shows the usage the catalogue gives it (the same text as when loaded).
+      subcommandTerm(this: Help, cmd: Command): string {
+        const stub = stubs.get(cmd);
+        if (!stub) return Help.prototype.subcommandTerm.call(this, cmd);
+        return [stub.alias ? `${stub.name}|${stub.alias}` : stub.name, stub.usage].filter(Boolean).join(' ');
+      },
+    });
 
   program
     .description(
@@ -81,25 +123,34 @@ Examples:
     deps,
     flags,
     url,
-    client: async () => deps.createClient({ url: url(), apiKey: await resolveApiKey(flags()) }),
+    client: async () => {
+      const apiKey = await resolveApiKey({
+        ...flags(),
+        apiKeySource: program.getOptionValueSource('apiKey') === 'env' ? 'env' : 'flag',
+      });
+      return deps.createClient({ url: url(), apiKey });
+    },
     emit: (result, human) => deps.io.out(flags().json ? json(result) : human()),
   };
 
-  registerServe(program, ctx);
-  registerMigrate(program, ctx);
-  registerStripeEmulator(program, ctx);
-  registerTenants(program, ctx);
-  registerKeys(program, ctx);
-  registerGateways(program, ctx);
-  registerCustomers(program, ctx);
-  registerCards(program, ctx);
+  // Loaded in parallel, registered in the catalogue's order (the order `--help` lists them in).
+  const wanted = load === 'all' ? commandCatalogue : load;
+  const registrations = await Promise.all(
+    commandCatalogue.map((entry) => (wanted.includes(entry) ? entry.load() : undefined)),
+  );
+  commandCatalogue.forEach((entry, i) => {
+    const register = registrations[i];
+    if (register) register(program, ctx);
+    else stubs.set(topLevelCommand(program, entry.name), entry);
+  });
   return program;
 }
 
 /** Parses `argv` (without node and script), runs the command, returns the exit code. */
 export async function run(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const io = overrides.io ?? defaultDeps.io;
-  const program = buildProgram(overrides);
+  const command = commandOf(argv);
+  const program = await buildProgram(overrides, command ? [command] : []);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCodes.ok;

@@ -1,15 +1,6 @@
 import Table from 'cli-table3';
 
-/** Where the CLI writes; tests pass their own. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export const processIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
+export { type Io, json, processIo } from './io.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -36,11 +27,6 @@ export function recordTable(fields: [label: string, value: Cell][]): string {
 export function shortDate(iso: string | null | undefined): string | null {
   if (!iso) return null;
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-/** `--json`: the raw API result, for scripts. */
-export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /**

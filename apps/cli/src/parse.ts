@@ -1,4 +1,4 @@
-import type { FieldIssue } from '@cardbridge/core';
+import type { FieldIssue } from '@cardbridge/core/schemas';
 import type { z } from 'zod';
 import { UsageError } from './errors.js';
 

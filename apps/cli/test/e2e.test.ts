@@ -1,10 +1,11 @@
 /**
  * End to end: the real server (`cardbridge serve`, a child process with its own PGlite data dir)
  * and the local Stripe emulator (`./cardbridge stripe-emulator`, another child process), driven
- * by the real CLI (`tsx apps/cli/src/main.ts …` and the repo-root `./cardbridge …`, child
- * processes) over HTTP. Independent flows run concurrently: each CLI run costs about a second.
+ * by the real, compiled CLI (`node apps/cli/dist/main.js …` and the repo-root `./cardbridge …`,
+ * child processes) over HTTP. The CLI is built once first, so what runs is the current source.
+ * Independent flows run concurrently.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,14 +16,12 @@ import { luhnCheckDigit } from '@cardbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const mainTs = path.join(root, 'apps', 'cli', 'src', 'main.ts');
 const cardbridge = path.join(root, 'cardbridge');
 /**
- * `tsx main.ts` as one process (`node --import tsx`, resolved from the repo root): SIGTERM reaches
- * the server itself, and a SIGKILL clean-up cannot orphan a grandchild the way the `tsx` binary's
- * wrapper process would.
+ * The compiled CLI as one process (`node apps/cli/dist/main.js`): SIGTERM reaches the server
+ * itself, and a SIGKILL clean-up cannot orphan a grandchild the way a wrapper process would.
  */
-const tsxMain = ['--import', 'tsx', mainTs];
+const compiledMain = [path.join(root, 'apps', 'cli', 'dist', 'main.js')];
 
 /** The environment without anything that would point the children elsewhere. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -47,17 +46,18 @@ interface Result {
 let baseEnv: Record<string, string> = {};
 
 /**
- * One CLI run: `tsx apps/cli/src/main.ts …` by default, or `via: 'script'` for the repo-root
- * `./cardbridge` script exactly as a user runs it (one extra node process for its wrapper).
- * `stdin` is piped in (and closed): how `cards create` gets a card number.
+ * One CLI run: `node apps/cli/dist/main.js …` by default, or `via: 'script'` for the repo-root
+ * `./cardbridge` script exactly as a user runs it (a shell, then the launcher in the same node
+ * process). `stdin` is piped in (and closed): how `cards create` gets a card number.
  */
 function cli(
   args: string[],
   env: Record<string, string> = {},
-  via: 'tsx' | 'script' = 'tsx',
+  via: 'node' | 'script' = 'node',
   stdin = '',
 ): Promise<Result> {
-  const [file, fileArgs] = via === 'script' ? [cardbridge, args] : [process.execPath, [...tsxMain, ...args]];
+  const [file, fileArgs] =
+    via === 'script' ? [cardbridge, args] : [process.execPath, [...compiledMain, ...args]];
   return new Promise((resolve) => {
     const child = execFile(
       file,
@@ -139,12 +139,18 @@ async function startEmulator(): Promise<void> {
 }
 
 beforeAll(async () => {
+  // Once, before any CLI process: the build of the current source (no run rebuilds it).
+  const built = spawnSync(process.execPath, [path.join(root, 'apps', 'cli', 'build.mjs'), '--quiet'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`building the CLI failed:\n${built.stdout}${built.stderr}`);
   dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-'));
   migrateDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-migrate-'));
   const emulatorStarted = startEmulator();
   emulatorStarted.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   // Not ./cardbridge: its wrapper would not pass SIGTERM on to the server.
-  const child = spawn(process.execPath, [...tsxMain, 'serve'], {
+  const child = spawn(process.execPath, [...compiledMain, 'serve'], {
     cwd: root,
     env: cleanEnv({ PORT: '0', CARDBRIDGE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -217,20 +223,27 @@ describe('cardbridge CLI against the real server', () => {
     expect(tenant.tenant.name).toBe('acme');
     expect(tenant.adminKey.secret).toMatch(/^cbk_[0-9a-f]{12}_/);
     expect(tenantHuman.code).toBe(0);
-    expect(tenantHuman.stdout).toMatch(/API key secret: cbk_[0-9a-f]{12}_\S+/);
+    // One secret, labelled; no other `cbk_…` string (the key's public id is not printed).
+    expect(tenantHuman.stdout).toMatch(
+      /^API key secret \(key id \d+; use it as CARDBRIDGE_API_KEY\):\n\n {2}cbk_[0-9a-f]{12}_\S+\n/m,
+    );
+    expect(tenantHuman.stdout.match(/cbk_/g)).toHaveLength(1);
     expect(tenantHuman.stdout).toContain('shown only once');
     expect(tenantHuman.stdout).not.toContain(bootstrapKey);
 
     const admin = { CARDBRIDGE_API_KEY: tenant.adminKey.secret };
-    const [keyCreated, ada, grace, badEmail, missingCard, wrongKey, unreachable] = await Promise.all([
-      cli(['keys', 'create', '--name', 'ci', '--scopes', 'read,write', '--json'], admin),
-      cli(['customers', 'create', '--first-name', 'Ada', '--email', 'ada@example.com', '--json'], admin),
-      cli(['customers', 'create', '--first-name', 'Grace', '--reference', 'g-1', '--json'], admin),
-      cli(['customers', 'create', '--email', 'nope'], admin),
-      cli(['cards', 'get', '999999'], admin),
-      cli(['customers', 'list'], { CARDBRIDGE_API_KEY: `cbk_000000000000_${'A'.repeat(43)}` }),
-      cli(['customers', 'list', '--url', `http://127.0.0.1:${await closedPort()}`], admin),
-    ]);
+    const [keyCreated, ada, grace, badEmail, missingCard, wrongKey, unreachable, emptyKey] =
+      await Promise.all([
+        cli(['keys', 'create', '--name', 'ci', '--scopes', 'read,write', '--json'], admin),
+        cli(['customers', 'create', '--first-name', 'Ada', '--email', 'ada@example.com', '--json'], admin),
+        cli(['customers', 'create', '--first-name', 'Grace', '--reference', 'g-1', '--json'], admin),
+        cli(['customers', 'create', '--email', 'nope'], admin),
+        cli(['cards', 'get', '999999'], admin),
+        cli(['customers', 'list'], { CARDBRIDGE_API_KEY: `cbk_000000000000_${'A'.repeat(43)}` }),
+        cli(['customers', 'list', '--url', `http://127.0.0.1:${await closedPort()}`], admin),
+        // Set but empty: an error, never the bootstrap key in the data dir.
+        cli(['customers', 'list'], { CARDBRIDGE_API_KEY: '', CARDBRIDGE_DATA_DIR: dataDir }, 'script'),
+      ]);
     const ci = json<CreatedKey>(keyCreated);
     expect(ci.apiKey.scopes).toEqual(['read', 'write']);
     const adaRow = json<Customer>(ada);
@@ -243,6 +256,9 @@ describe('cardbridge CLI against the real server', () => {
     expect(wrongKey.code).toBe(4);
     expect(unreachable.code).toBe(5);
     expect(unreachable.stderr).toMatch(/cannot reach the cardbridge API at http:\/\/127\.0\.0\.1:\d+/);
+    expect(emptyKey.code).toBe(2);
+    expect(emptyKey.stderr).toContain('error: CARDBRIDGE_API_KEY is set but empty');
+    expect(emptyKey.stdout).toBe('');
 
     const ciKey = { CARDBRIDGE_API_KEY: ci.secret };
     const [keyList, got, updated, page1, cards, ciCannotAdmin, ciCanRead] = await Promise.all([
@@ -366,7 +382,7 @@ describe('cardbridge CLI against the real server', () => {
       cli(
         ['cards', 'create', ...cardFlags, '--first-name', 'Jenny', '--last-name', 'Rosen', '--json'],
         admin,
-        'tsx',
+        'node',
         `${number}\n123\n`,
       ),
     ]);
@@ -392,13 +408,15 @@ describe('cardbridge CLI against the real server', () => {
     // Two sealed Stripe secrets and one sealed card number, one per batch.
     expect(rotated.stdout).toMatch(/New data key version \d+; 3 rows to re-encrypt\./);
     expect(rotated.stdout).toContain(
-      're-encrypted 1, 2 remaining\nre-encrypted 1, 1 remaining\nre-encrypted 1, 0 remaining\n',
+      'batch 1: re-encrypted 1, 2 remaining (33% done)\n' +
+        'batch 2: re-encrypted 1, 1 remaining (66% done)\n' +
+        'batch 3: re-encrypted 1, 0 remaining (100% done)\n',
     );
 
     // After the rotation: the vaulted card is replaced (a new number on stdin), keys still open.
     const next = freshVisa();
     const [replaced, listed, disabled] = await Promise.all([
-      cli(['cards', 'replace', String(card.id), '--json'], admin, 'tsx', `${next}\n`),
+      cli(['cards', 'replace', String(card.id), '--json'], admin, 'node', `${next}\n`),
       cli(['gateways', 'list'], admin),
       cli(['gateways', 'disable', String(testAccount.id), '--json'], admin),
     ]);

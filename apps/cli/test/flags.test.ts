@@ -80,6 +80,45 @@ describe('flag parsing (validated with the core zod schemas before any request)'
     expect(r.stdout).toMatch(/shown only once/);
   });
 
+  it('keys create prints one cbk_ string: the secret, labelled; the key by its numeric id', async () => {
+    const create = fakeProcedure({ apiKey, secret });
+    const r = await runCli([...withKey, 'keys', 'create', '--name', 'ci', '--scopes', 'read'], {
+      client: { apiKeys: { create } },
+    });
+    expect(r.code).toBe(exitCodes.ok);
+    expect(r.stdout.match(/cbk_/g)).toEqual(['cbk_']);
+    expect(r.stdout).toContain(`API key secret (key id 7; use it as CARDBRIDGE_API_KEY):\n\n  ${secret}\n`);
+    expect(r.stdout).toMatch(/│ key id\s+│ 7\s+│/);
+  });
+
+  it('tenants create prints one cbk_ string: the admin key secret, labelled', async () => {
+    const create = fakeProcedure({
+      tenant: { id: 2, name: 'acme', createdDate: '2025-01-02T03:04:05.678Z' },
+      adminKey: { apiKey: { ...apiKey, id: 3, scopes: ['read', 'write', 'admin'] }, secret },
+    });
+    const r = await runCli([...withKey, 'tenants', 'create', '--name', 'acme'], {
+      client: { tenants: { create } },
+    });
+    expect(r.code).toBe(exitCodes.ok);
+    expect(create.calls).toEqual([{ name: 'acme' }]);
+    expect(r.stdout.match(/cbk_/g)).toEqual(['cbk_']);
+    expect(r.stdout).not.toContain(apiKey.keyId.concat(' '));
+    expect(r.stdout).toContain(`API key secret (key id 3; use it as CARDBRIDGE_API_KEY):\n\n  ${secret}\n`);
+    expect(r.stdout).toMatch(/│ admin key id\s+│ 3\s+│/);
+    expect(r.stdout).toContain('shown only once');
+  });
+
+  it('tenants create --json is the raw result (the secret in adminKey.secret)', async () => {
+    const result = {
+      tenant: { id: 2, name: 'acme', createdDate: '2025-01-02T03:04:05.678Z' },
+      adminKey: { apiKey, secret },
+    };
+    const r = await runCli([...withKey, '--json', 'tenants', 'create', '--name', 'acme'], {
+      client: { tenants: { create: fakeProcedure(result) } },
+    });
+    expect(JSON.parse(r.stdout)).toEqual(result);
+  });
+
   it('a bad scope is exit 2 naming --scopes, and nothing is sent', async () => {
     const r = await runCli([...withKey, 'keys', 'create', '--name', 'ci', '--scopes', 'read,root']);
     expect(r.code).toBe(exitCodes.usage);
@@ -309,6 +348,38 @@ describe('API key and URL resolution', () => {
     expect(r.code).toBe(exitCodes.auth);
     expect(r.stderr).toContain(path.join(dir, 'bootstrap-admin.key'));
     expect(r.stderr).toContain('CARDBRIDGE_API_KEY');
+  });
+
+  it.each([
+    ['CARDBRIDGE_API_KEY=""', [], ''],
+    ['CARDBRIDGE_API_KEY="  "', [], '  '],
+    ["--api-key ''", ['--api-key', ''], undefined],
+  ])('an empty key (%s) is exit 2, never a fall back to the bootstrap key file', async (_, flags, env) => {
+    await writeFile(path.join(dir, 'bootstrap-admin.key'), 'cbk_bootstrap_platform\n');
+    if (env !== undefined) vi.stubEnv('CARDBRIDGE_API_KEY', env);
+    const c = capture();
+    const r = await runCli([...flags, '--data-dir', dir, 'customers', 'get', '5'], {
+      createClient: c.createClient,
+    });
+    expect(r.code).toBe(exitCodes.usage);
+    expect(c.seen).toEqual([]);
+    expect(r.stderr).toMatch(
+      env !== undefined
+        ? /^error: CARDBRIDGE_API_KEY is set but empty: set it to an API key \(cbk_…\), or unset it/
+        : /^error: --api-key was given an empty value/,
+    );
+    expect(r.stderr).not.toContain('cbk_bootstrap_platform');
+  });
+
+  it('an empty key with --json is a VALIDATION_FAILED error object', async () => {
+    vi.stubEnv('CARDBRIDGE_API_KEY', '');
+    const r = await runCli(['--json', '--data-dir', dir, 'customers', 'get', '5']);
+    expect(r.code).toBe(exitCodes.usage);
+    expect(JSON.parse(r.stderr).error).toMatchObject({
+      domainCode: 'VALIDATION_FAILED',
+      exitCode: 2,
+      issues: [{ path: 'apiKey', message: 'empty API key' }],
+    });
   });
 
   it('the key is never printed by ordinary commands', async () => {

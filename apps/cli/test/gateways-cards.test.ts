@@ -618,7 +618,9 @@ describe('keys rotate (the vault data key, not API keys)', () => {
     expect(reencrypt.calls).toEqual([{ batchSize: 2 }, { batchSize: 2 }, { batchSize: 2 }]);
     expect(r.stdout).toContain('New data key version 2; 5 rows to re-encrypt.');
     expect(r.stdout).toContain(
-      're-encrypted 2, 3 remaining\nre-encrypted 2, 1 remaining\nre-encrypted 1, 0 remaining\n',
+      'batch 1: re-encrypted 2, 3 remaining (40% done)\n' +
+        'batch 2: re-encrypted 2, 1 remaining (80% done)\n' +
+        'batch 3: re-encrypted 1, 0 remaining (100% done)\n',
     );
     expect(r.stdout).toContain('(5 re-encrypted)');
   });

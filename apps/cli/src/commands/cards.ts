@@ -12,13 +12,14 @@ import {
   paymentMethodIdInput,
   replaceCreditCardInput,
   updatePaymentMethodInput,
-} from '@cardbridge/core';
+} from '@cardbridge/core/schemas';
 import { type Command, Option } from 'commander';
 import { type CardSecrets, readCardSecrets } from '../card-input.js';
 import type { CliContext } from '../context.js';
 import { CliError, describeError, exitCodes, UsageError } from '../errors.js';
 import { pageHint, recordTable, shortDate, table } from '../output.js';
 import { checkFlags, clearableInt, defined, intValue, numberValue, parseInput } from '../parse.js';
+import { topLevelCommand } from './catalogue.js';
 import { type PageFlags, pageInput, withPageFlags } from './customers.js';
 
 const two = (n: number) => String(n).padStart(2, '0');
@@ -222,10 +223,7 @@ function exportUnknown(
 }
 
 export function registerCards(program: Command, ctx: CliContext): void {
-  const cards = program
-    .command('cards')
-    .alias('payment-methods')
-    .description("manage customers' credit cards (payment methods)");
+  const cards = topLevelCommand(program, 'cards');
 
   withPageFlags(
     cards

@@ -4,12 +4,13 @@ import {
   getCustomerInput,
   listCustomersInput,
   updateCustomerInput,
-} from '@cardbridge/core';
+} from '@cardbridge/core/schemas';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { pageHint, recordTable, shortDate, table } from '../output.js';
 import { clearableValue, defined, intValue, parseInput } from '../parse.js';
+import { topLevelCommand } from './catalogue.js';
 
 interface CustomerFlags {
   firstName?: string;
@@ -76,7 +77,7 @@ function customerRecord(c: CustomerDto): string {
 const fullName = (c: CustomerDto) => [c.firstName, c.lastName].filter(Boolean).join(' ');
 
 export function registerCustomers(program: Command, ctx: CliContext): void {
-  const customers = program.command('customers').description('manage customers');
+  const customers = topLevelCommand(program, 'customers');
 
   withCustomerFlags(customers.command('create').description('create a customer')).action(
     async (opts: CustomerFlags) => {

@@ -1,9 +1,14 @@
-import { createGatewayAccountInput, type GatewayAccountDto, gatewayAccountIdInput } from '@cardbridge/core';
+import {
+  createGatewayAccountInput,
+  type GatewayAccountDto,
+  gatewayAccountIdInput,
+} from '@cardbridge/core/schemas';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { recordTable, shortDate, table } from '../output.js';
 import { defined, intValue, parseInput } from '../parse.js';
+import { topLevelCommand } from './catalogue.js';
 
 /** Only the last four characters of a secret key ever exist outside the vault: `…abcd`. */
 const secretHint = (a: GatewayAccountDto) => (a.secretKeyLast4 ? `…${a.secretKeyLast4}` : null);
@@ -54,12 +59,7 @@ function gatewayRecord(a: GatewayAccountDto): string {
 }
 
 export function registerGateways(program: Command, ctx: CliContext): void {
-  const gateways = program
-    .command('gateways')
-    .description(
-      "manage your tenant's gateway accounts: Stripe, or the built-in test gateway " +
-        '(add and disable need the admin scope)',
-    );
+  const gateways = topLevelCommand(program, 'gateways');
 
   const add = gateways.command('add').description('add a gateway account');
 

@@ -5,29 +5,48 @@ import {
   revokeApiKeyInput,
   rotateKeysInput,
   scopes,
-} from '@cardbridge/core';
+} from '@cardbridge/core/schemas';
 import type { Command } from 'commander';
 import type { ApiClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliError, exitCodes, UsageError } from '../errors.js';
 import { recordTable, shortDate, table } from '../output.js';
 import { defined, intValue, listValue, parseInput } from '../parse.js';
+import { topLevelCommand } from './catalogue.js';
 
 const tenantScopes = scopes.filter((s) => s !== 'platform');
 
-/** The only place a secret is ever printed: right after it was created. */
-export function secretNotice(secret: string): string {
+/**
+ * The only place a secret is ever printed: right after it was created, once, on a line of its
+ * own under an explicit label. The rest of the output names the key by its numeric id only:
+ * its public id (`cbk_…`, the secret's prefix) would be a second `cbk_…` string that looks like
+ * a key and is not one.
+ */
+export function secretNotice(secret: string, keyId: number): string {
   return [
     '',
-    `API key secret: ${secret}`,
-    'This secret is shown only once: store it now (e.g. as CARDBRIDGE_API_KEY). It cannot be shown again.',
+    `API key secret (key id ${keyId}; use it as CARDBRIDGE_API_KEY):`,
+    '',
+    `  ${secret}`,
+    '',
+    'This secret is shown only once: store it now. It cannot be shown again.',
     '',
   ].join('\n');
 }
 
+/** A just-created key, without its public id (see `secretNotice`). */
+export function createdKeyTable(key: ApiKeyDto): string {
+  return recordTable([
+    ['key id', key.id],
+    ['name', key.name],
+    ['scopes', key.scopes.join(',')],
+    ['created', shortDate(key.createdDate)],
+  ]);
+}
+
 export function keyRows(keys: ApiKeyDto[]): string {
   return table(
-    ['id', 'key', 'name', 'scopes', 'created', 'last used', 'revoked'],
+    ['id', 'public id', 'name', 'scopes', 'created', 'last used', 'revoked'],
     keys.map((k) => [
       k.id,
       k.keyId,
@@ -51,12 +70,7 @@ async function resolveKeyId(client: ApiClient, raw: string): Promise<number | st
 }
 
 export function registerKeys(program: Command, ctx: CliContext): void {
-  const keys = program
-    .command('keys')
-    .description(
-      "manage the API keys of your key's tenant, and rotate its vault data key (`keys rotate`; " +
-        'needs the admin scope)',
-    );
+  const keys = topLevelCommand(program, 'keys');
 
   keys
     .command('create')
@@ -69,8 +83,8 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       ctx.emit(result, () =>
         [
           `Created API key ${result.apiKey.id}.\n`,
-          keyRows([result.apiKey]),
-          secretNotice(result.secret),
+          createdKeyTable(result.apiKey),
+          secretNotice(result.secret, result.apiKey.id),
         ].join(''),
       );
     });
@@ -98,7 +112,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
           `Revoked API key ${result.id} (${result.keyId}).\n`,
           recordTable([
             ['id', result.id],
-            ['key', result.keyId],
+            ['public id', result.keyId],
             ['name', result.name],
             ['revoked', shortDate(result.revokedDate)],
           ]),
@@ -125,8 +139,11 @@ function registerKeyRotation(keys: Command, ctx: CliContext): void {
       const input = parseInput(rotateKeysInput, defined({ batchSize: intValue(opts.batchSize) }));
       const client = await ctx.client();
       const human = !ctx.flags().json;
+      // Progress: one line per batch on stdout; with --json (stdout is for the result), on
+      // stderr when that is a terminal.
       const say = (line: string) => {
         if (human) ctx.deps.io.out(`${line}\n`);
+        else if (process.stderr.isTTY) ctx.deps.io.err(`${line}\n`);
       };
       let keyVersion: number | undefined;
       if (!opts.resume) {
@@ -142,7 +159,10 @@ function registerKeyRotation(keys: Command, ctx: CliContext): void {
         keyVersion = batch.keyVersion;
         batches++;
         total += batch.reencrypted;
-        say(`re-encrypted ${batch.reencrypted}, ${batch.remaining} remaining`);
+        const done = Math.floor((100 * total) / Math.max(1, total + batch.remaining));
+        say(
+          `batch ${batches}: re-encrypted ${batch.reencrypted}, ${batch.remaining} remaining (${done}% done)`,
+        );
         if (batch.remaining === 0) break;
         idle = batch.reencrypted === 0 ? idle + 1 : 0;
         if (idle >= maxIdleBatches) {

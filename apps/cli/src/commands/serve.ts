@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError, exitCodes, UsageError } from '../errors.js';
+import { enableTypeScriptImports } from '../typescript-runtime.js';
+import { topLevelCommand } from './catalogue.js';
 
 /**
  * The API reads its config from the environment (apps/api/src/env.ts, parsed once); the
@@ -29,17 +31,13 @@ export function startupError(err: unknown, what: string): CliError {
 }
 
 export function registerServe(program: Command, ctx: CliContext): void {
-  program
-    .command('serve')
-    .description(
-      'start the cardbridge API (config from HOST, PORT, DATABASE_URL, CARDBRIDGE_DATA_DIR, LOG_LEVEL); ' +
-        'stops cleanly on SIGTERM/SIGINT',
-    )
+  topLevelCommand(program, 'serve')
     .option('--host <host>', 'interface to listen on (env HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free port (env PORT, default 8787)')
     .action(async (opts: { host?: string; port?: string }) => {
       applyServerEnv(ctx, opts);
       // The API runtime is loaded only here (and in `migrate`): every other command talks HTTP.
+      await enableTypeScriptImports();
       const api = await import('@cardbridge/server');
       try {
         await api.serve();

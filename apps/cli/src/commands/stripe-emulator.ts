@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { CliContext } from '../context.js';
 import { defined, intValue, numberValue, parseInput } from '../parse.js';
+import { enableTypeScriptImports } from '../typescript-runtime.js';
+import { topLevelCommand } from './catalogue.js';
 import { startupError } from './serve.js';
 
 const emulatorFlags = z.strictObject({
@@ -53,12 +55,7 @@ export function nextSteps(url: string, seeded: readonly Seeded[]): string {
 }
 
 export function registerStripeEmulator(program: Command, ctx: CliContext): void {
-  program
-    .command('stripe-emulator')
-    .description(
-      'run the local Stripe-compatible emulator in the foreground (for demos and tests: any sk_test_ ' +
-        'key works, nothing leaves the machine); stops cleanly on SIGINT/SIGTERM',
-    )
+  topLevelCommand(program, 'stripe-emulator')
     .option('--port <port>', 'port to listen on, 0 for any free port', '12111')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--seed <seed>', "'demo': seed customers with cards and print them; 'none': start empty", 'none')
@@ -77,6 +74,7 @@ export function registerStripeEmulator(program: Command, ctx: CliContext): void 
           }),
         );
         // Loaded only here: no other command needs the emulator.
+        await enableTypeScriptImports();
         const { startStripeEmulator, formatSeedTable } = await import('@cardbridge/stripe-emulator');
         let emulator: Awaited<ReturnType<typeof startStripeEmulator>>;
         try {

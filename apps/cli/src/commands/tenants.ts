@@ -1,14 +1,13 @@
-import { createTenantInput } from '@cardbridge/core';
+import { createTenantInput } from '@cardbridge/core/schemas';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { recordTable } from '../output.js';
 import { parseInput } from '../parse.js';
+import { topLevelCommand } from './catalogue.js';
 import { secretNotice } from './keys.js';
 
 export function registerTenants(program: Command, ctx: CliContext): void {
-  const tenants = program
-    .command('tenants')
-    .description('manage tenants (needs a key with the platform scope, such as the bootstrap key)');
+  const tenants = topLevelCommand(program, 'tenants');
 
   tenants
     .command('create')
@@ -20,15 +19,14 @@ export function registerTenants(program: Command, ctx: CliContext): void {
       ctx.emit(result, () => {
         const { tenant, adminKey } = result;
         return [
-          `Created tenant ${tenant.id} (${tenant.name}).\n`,
+          `Created tenant ${tenant.id} (${tenant.name}) and its first admin key.\n`,
           recordTable([
             ['tenant id', tenant.id],
             ['tenant name', tenant.name],
             ['admin key id', adminKey.apiKey.id],
-            ['admin key', adminKey.apiKey.keyId],
             ['scopes', adminKey.apiKey.scopes.join(',')],
           ]),
-          secretNotice(adminKey.secret),
+          secretNotice(adminKey.secret, adminKey.apiKey.id),
         ].join('');
       });
     });
