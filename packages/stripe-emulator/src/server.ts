@@ -17,7 +17,7 @@ import { type FormObject, list, parseForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId } from './ids.js';
 import { createRouter, PUBLISHABLE_ENDPOINTS } from './routes.js';
-import { formatSeedTable, seedDemo } from './seed.js';
+import { DEMO_CONNECT_CUSTOMERS, formatSeedTable, parseSeed, seedDemo } from './seed.js';
 import { Store } from './store.js';
 import type { InjectedFault, StripeEmulator, StripeEmulatorOptions } from './types.js';
 
@@ -88,6 +88,7 @@ interface Outcome {
 
 export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
   const host = opts.host ?? '127.0.0.1';
+  const seed = parseSeed(opts.seed ?? 'none');
   const store = new Store();
   const router = createRouter();
   const faults = new FaultQueue();
@@ -328,6 +329,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         }
         case 'POST /_emulator/seed': {
           const seeded = seedDemo(store, {
+            ...(typeof input.seed === 'number' ? { seed: input.seed } : {}),
+            ...(typeof input.connectCustomers === 'number'
+              ? { connectCustomers: input.connectCustomers }
+              : {}),
             ...(typeof input.stripeAccount === 'string' ? { stripeAccount: input.stripeAccount } : {}),
             ...(typeof input.customers === 'number' ? { customers: input.customers } : {}),
             ...(typeof input.cardsPerCustomer === 'number'
@@ -418,6 +423,6 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     },
   };
 
-  if (opts.seed === 'demo') await emulator.seedDemo();
+  if (seed !== null) await emulator.seedDemo({ seed, connectCustomers: DEMO_CONNECT_CUSTOMERS });
   return emulator;
 }
