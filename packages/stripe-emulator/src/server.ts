@@ -16,6 +16,7 @@ import { FaultQueue, RateLimiter, validateFault } from './faults.js';
 import { type FormObject, list, parseForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId } from './ids.js';
+import { checkParams, ENDPOINT_PARAMS } from './params.js';
 import { createRouter, PUBLISHABLE_ENDPOINTS } from './routes.js';
 import { DEMO_CONNECT_CUSTOMERS, formatSeedTable, parseSeed, seedDemo } from './seed.js';
 import { Store } from './store.js';
@@ -185,6 +186,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       // retry can reuse the key.
       let storable: boolean;
       try {
+        // Stripe refuses unknown parameters and bad enum values before doing anything.
+        const accepted = ENDPOINT_PARAMS[`${method} ${matched.pattern}`];
+        if (!accepted) throw new Error(`no parameter list for ${method} ${matched.pattern}`);
+        checkParams(accepted, params);
         const json = matched.handler({ method, path, params, pathParams: matched.pathParams, store, space });
         applyExpand(space, json, list(params, 'expand'));
         outcome = { status: 200, body: JSON.stringify(json, null, 2), headers: {} };

@@ -96,9 +96,8 @@ export function registerStripeEmulator(program: Command, ctx: CliContext): void 
           }),
         );
         // Loaded only here: no other command needs the emulator.
-        const { startStripeEmulator, formatSeedTable, parseSeed, DEMO_CONNECT_CUSTOMERS } = await import(
-          '@cardbridge/stripe-emulator'
-        );
+        const emulatorModule = await import('@cardbridge/stripe-emulator');
+        const { startStripeEmulator, formatSeedTable, parseSeed, DEMO_CONNECT_CUSTOMERS } = emulatorModule;
         const seed = parseSeed(flags.seed);
         let emulator: Awaited<ReturnType<typeof startStripeEmulator>>;
         try {
