@@ -1,6 +1,6 @@
 import { cardError, invalidRequest, missingParam } from './errors.js';
 import { type FormObject, nullableStr, str } from './form.js';
-import { fingerprint, newId, nowSeconds } from './ids.js';
+import { fingerprint, nowSeconds } from './ids.js';
 import type { AccountSpace, CardFacts, CardRecord, Metadata, Store } from './store.js';
 import { DECLINES, type Decline, describeNumber, luhnValid } from './test-cards.js';
 
@@ -181,7 +181,7 @@ export function newCardRecord(
   options: { id?: string; customer?: string | null; metadata?: Metadata } = {},
 ): CardRecord {
   return {
-    id: options.id ?? newId('card'),
+    id: options.id ?? store.newId('card'),
     seq: store.nextSeq(),
     created: nowSeconds(),
     customer: options.customer ?? null,

@@ -1,17 +1,19 @@
 import { parseArgs } from 'node:util';
-import { formatSeedTable, startStripeEmulator } from './index.js';
+import { DEMO_CONNECT_CUSTOMERS, formatSeedTable, parseSeed, startStripeEmulator } from './index.js';
 
 /**
- * `tsx src/main.ts --port 12111 --seed demo`: start the emulator, print its URL and what
+ * `tsx src/main.ts --port 12111 --seed demo` (or `--seed 42`): start the emulator, print its URL and what
  * was seeded, run until Ctrl+C.
  */
 
 const USAGE = `Usage: tsx src/main.ts [options]
   --port <n>                 port (default 12111; 0 = random)
   --host <host>              host (default 127.0.0.1)
-  --seed demo|none           seed demo customers and cards (default none)
+  --seed <n>|demo|none       seed demo customers and cards, the same ids for the same
+                             number at every start ('demo' = 4242; default none)
   --customers <n>            demo customers to seed (default 3)
   --cards-per-customer <n>   demo cards per customer (default 2)
+  --connect-customers <n>    demo customers of the seed's Connect account (default 2)
   --account <acct_…>         seed into this Connect account instead of the platform
   --latency <ms>             added to every response
   --rate-limit <n>           requests per second per API key + account
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       customers: { type: 'string' },
       'cards-per-customer': { type: 'string' },
+      'connect-customers': { type: 'string' },
       account: { type: 'string' },
       latency: { type: 'string' },
       'rate-limit': { type: 'string' },
@@ -45,9 +48,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (values.seed !== undefined && values.seed !== 'demo' && values.seed !== 'none') {
-    throw new Error('--seed must be demo or none');
-  }
+  const seed = parseSeed(values.seed ?? 'none');
   const latencyMs = num(values.latency, 'latency');
   const rateLimitPerSecond = num(values['rate-limit'], 'rate-limit');
   const emulator = await startStripeEmulator({
@@ -59,15 +60,18 @@ async function main(): Promise<void> {
     ...(values.quiet ? {} : { log: (line: string) => console.log(line) }),
   });
   console.log(`Stripe emulator listening on ${emulator.url}`);
-  if (values.seed === 'demo') {
+  if (seed !== null) {
     const customers = num(values.customers, 'customers');
     const cardsPerCustomer = num(values['cards-per-customer'], 'cards-per-customer');
+    const connectCustomers = num(values['connect-customers'], 'connect-customers');
     const seeded = await emulator.seedDemo({
+      seed,
+      connectCustomers: connectCustomers ?? DEMO_CONNECT_CUSTOMERS,
       ...(values.account ? { stripeAccount: values.account } : {}),
       ...(customers !== undefined ? { customers } : {}),
       ...(cardsPerCustomer !== undefined ? { cardsPerCustomer } : {}),
     });
-    console.log(`\nSeeded ${seeded.length} customers:\n${formatSeedTable(seeded)}\n`);
+    console.log(`\nSeeded ${seeded.length} customers (seed ${seed}):\n${formatSeedTable(seeded)}\n`);
   }
   const url = new URL(emulator.url);
   console.log(

@@ -16,6 +16,7 @@ export type Handler = (ctx: RequestContext) => Json;
 
 interface Route {
   method: string;
+  pattern: string;
   segments: string[];
   handler: Handler;
 }
@@ -25,11 +26,19 @@ export class Router {
   readonly #routes: Route[] = [];
 
   on(method: string, pattern: string, handler: Handler): this {
-    this.#routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    this.#routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
-  match(method: string, path: string): { handler: Handler; pathParams: Record<string, string> } | undefined {
+  /** Every registered `METHOD /pattern`. */
+  endpoints(): string[] {
+    return this.#routes.map((r) => `${r.method} ${r.pattern}`);
+  }
+
+  match(
+    method: string,
+    path: string,
+  ): { handler: Handler; pattern: string; pathParams: Record<string, string> } | undefined {
     const parts = path.split('/').filter(Boolean);
     for (const route of this.#routes) {
       if (route.method !== method || route.segments.length !== parts.length) continue;
@@ -48,7 +57,7 @@ export class Router {
           ok = false;
         }
       }
-      if (ok) return { handler: route.handler, pathParams };
+      if (ok) return { handler: route.handler, pattern: route.pattern, pathParams };
     }
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { factsFromNumber, newCardRecord } from './cards.js';
 import { emptyBilling, newPaymentMethod, saveCard } from './handlers/common.js';
-import { newId, nowSeconds, randomBase62 } from './ids.js';
+import { DEMO_SEED, nowSeconds, SeededIds, validSeed } from './ids.js';
 import type { RequestContext } from './router.js';
 import type { CustomerRecord, Store } from './store.js';
 import { BRAND_NAMES } from './test-cards.js';
@@ -8,7 +8,11 @@ import type { SeededCustomer, SeedOptions } from './types.js';
 
 /**
  * Demo data for the CLI, benchmarks and manual poking: customers with cards of every
- * brand and one PaymentMethod each, written straight into the store (no HTTP).
+ * brand and one PaymentMethod each, written straight into the store (no HTTP). Ids come
+ * from the seed (`SeededIds`), so the same seed gives the same customers, cards and ids at
+ * every start; objects created later through the API get random ids that never collide
+ * with them. With `connectCustomers`, a Stripe Connect account (its id also from the seed)
+ * gets customers and cards of its own, visible only with its `Stripe-Account` header.
  */
 
 const SUCCESS_NUMBERS = [
@@ -34,6 +38,26 @@ const PEOPLE = [
 const MAX_CUSTOMERS = 100_000;
 const MAX_CARDS = 100;
 
+/** Customers the demo seed (`--seed demo` or a number) gives its Connect account. */
+export const DEMO_CONNECT_CUSTOMERS = 2;
+
+/** The Connect account the seed makes: the same id for the same seed. */
+export function demoConnectAccount(seed: number = DEMO_SEED): string {
+  return new SeededIds(seed, 'connect').accountId('1');
+}
+
+/**
+ * `--seed demo|none|<number>` → the seed number, or null for none. 'demo' stands for
+ * `DEMO_SEED`; anything else is a TypeError.
+ */
+export function parseSeed(value: string | number): number | null {
+  if (value === 'none') return null;
+  if (value === 'demo') return DEMO_SEED;
+  if (typeof value === 'number') return validSeed(value);
+  if (!/^\d{1,15}$/.test(value)) throw new TypeError("seed must be 'demo', 'none' or an integer ≥ 0");
+  return validSeed(Number(value));
+}
+
 function count(value: number | undefined, fallback: number, max: number, name: string): number {
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < 0 || n > max)
@@ -42,13 +66,30 @@ function count(value: number | undefined, fallback: number, max: number, name: s
 }
 
 export function seedDemo(store: Store, opts: SeedOptions = {}): SeededCustomer[] {
+  const seed = validSeed(opts.seed ?? DEMO_SEED);
   const customers = count(opts.customers, 3, MAX_CUSTOMERS, 'customers');
   const cardsPerCustomer = count(opts.cardsPerCustomer, 2, MAX_CARDS, 'cardsPerCustomer');
+  const connectCustomers = count(opts.connectCustomers, 0, MAX_CUSTOMERS, 'connectCustomers');
   const account = opts.stripeAccount ?? null;
   if (account !== null && !/^acct_[A-Za-z0-9_]+$/.test(account)) {
     throw new TypeError('stripeAccount must look like acct_…');
   }
+  const seeded = seedAccount(store, seed, account, customers, cardsPerCustomer);
+  if (connectCustomers > 0) {
+    seeded.push(...seedAccount(store, seed, demoConnectAccount(seed), connectCustomers, cardsPerCustomer));
+  }
+  return seeded;
+}
+
+function seedAccount(
+  store: Store,
+  seed: number,
+  account: string | null,
+  customers: number,
+  cardsPerCustomer: number,
+): SeededCustomer[] {
   const space = store.space(account);
+  const ids = new SeededIds(seed, account ?? 'platform');
   const ctx: RequestContext = {
     method: 'POST',
     path: '/_emulator/seed',
@@ -59,25 +100,28 @@ export function seedDemo(store: Store, opts: SeedOptions = {}): SeededCustomer[]
   };
   const year = new Date().getUTCFullYear();
   const seeded: SeededCustomer[] = [];
+  const emailPrefix = account === null ? 'demo' : 'connect';
+  const metadata = (n: number) => ({ seed: String(seed), demo_index: String(n) });
   let cardNo = 0;
 
   for (let i = 0; i < customers; i++) {
+    // Labels count per account, so seeding again continues (new ids) rather than repeats.
     const n = space.customers.size + 1;
     const [first, last, city, state, country, zip] = PEOPLE[(n - 1) % PEOPLE.length] ?? PEOPLE[0];
     const name = `${first} ${last}`;
     const customer: CustomerRecord = {
-      id: newId('cus'),
+      id: store.reserveSeeded(ids.id('cus', String(n))),
       seq: store.nextSeq(),
       created: nowSeconds(),
-      email: `demo${n}@example.com`,
+      email: `${emailPrefix}${n}@example.com`,
       name,
       description: 'Seeded demo customer',
       phone: null,
       address: { city, country, line1: `${n} Demo Street`, line2: null, postal_code: zip, state },
-      metadata: { seed: 'demo', demo_index: String(n) },
+      metadata: metadata(n),
       default_source: null,
       default_payment_method: null,
-      invoice_prefix: randomBase62(8).toUpperCase(),
+      invoice_prefix: ids.base62(8, `invoice_prefix/${n}`).toUpperCase(),
       cardIds: [],
       deleted: false,
     };
@@ -94,16 +138,21 @@ export function seedDemo(store: Store, opts: SeedOptions = {}): SeededCustomer[]
       const number = SUCCESS_NUMBERS[cardNo % SUCCESS_NUMBERS.length] ?? '4242424242424242';
       const expiry = { exp_month: (cardNo % 12) + 1, exp_year: year + 2 + (cardNo % 5) };
       const facts = factsFromNumber(number, expiry, true, space);
-      const card = newCardRecord(store, facts, {
-        name,
-        address_city: city,
-        address_country: country,
-        address_line1: `${n} Demo Street`,
-        address_line2: null,
-        address_state: state,
-        address_zip: zip,
-      });
-      const saved = saveCard(ctx, customer, { card, consume() {} }, { seed: 'demo' });
+      const card = newCardRecord(
+        store,
+        facts,
+        {
+          name,
+          address_city: city,
+          address_country: country,
+          address_line1: `${n} Demo Street`,
+          address_line2: null,
+          address_state: state,
+          address_zip: zip,
+        },
+        { id: store.reserveSeeded(ids.id('card', `${n}/${c + 1}`)) },
+      );
+      const saved = saveCard(ctx, customer, { card, consume() {} }, metadata(n));
       out.cards.push({
         id: saved.id,
         brand: BRAND_NAMES[facts.brand],
@@ -124,7 +173,8 @@ export function seedDemo(store: Store, opts: SeedOptions = {}): SeededCustomer[]
         email: customer.email,
         address: { ...emptyBilling().address, country, postal_code: zip },
       },
-      { seed: 'demo' },
+      metadata(n),
+      store.reserveSeeded(ids.id('pm', `${n}/1`)),
     );
     pm.customer = customer.id;
     customer.default_payment_method = pm.id;

@@ -16,8 +16,9 @@ import { FaultQueue, RateLimiter, validateFault } from './faults.js';
 import { type FormObject, list, parseForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId } from './ids.js';
+import { checkParams, ENDPOINT_PARAMS } from './params.js';
 import { createRouter, PUBLISHABLE_ENDPOINTS } from './routes.js';
-import { formatSeedTable, seedDemo } from './seed.js';
+import { DEMO_CONNECT_CUSTOMERS, formatSeedTable, parseSeed, seedDemo } from './seed.js';
 import { Store } from './store.js';
 import type { InjectedFault, StripeEmulator, StripeEmulatorOptions } from './types.js';
 
@@ -88,6 +89,7 @@ interface Outcome {
 
 export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
   const host = opts.host ?? '127.0.0.1';
+  const seed = parseSeed(opts.seed ?? 'none');
   const store = new Store();
   const router = createRouter();
   const faults = new FaultQueue();
@@ -184,6 +186,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       // retry can reuse the key.
       let storable: boolean;
       try {
+        // Stripe refuses unknown parameters and bad enum values before doing anything.
+        const accepted = ENDPOINT_PARAMS[`${method} ${matched.pattern}`];
+        if (!accepted) throw new Error(`no parameter list for ${method} ${matched.pattern}`);
+        checkParams(accepted, params);
         const json = matched.handler({ method, path, params, pathParams: matched.pathParams, store, space });
         applyExpand(space, json, list(params, 'expand'));
         outcome = { status: 200, body: JSON.stringify(json, null, 2), headers: {} };
@@ -328,6 +334,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         }
         case 'POST /_emulator/seed': {
           const seeded = seedDemo(store, {
+            ...(typeof input.seed === 'number' ? { seed: input.seed } : {}),
+            ...(typeof input.connectCustomers === 'number'
+              ? { connectCustomers: input.connectCustomers }
+              : {}),
             ...(typeof input.stripeAccount === 'string' ? { stripeAccount: input.stripeAccount } : {}),
             ...(typeof input.customers === 'number' ? { customers: input.customers } : {}),
             ...(typeof input.cardsPerCustomer === 'number'
@@ -418,6 +428,6 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     },
   };
 
-  if (opts.seed === 'demo') await emulator.seedDemo();
+  if (seed !== null) await emulator.seedDemo({ seed, connectCustomers: DEMO_CONNECT_CUSTOMERS });
   return emulator;
 }

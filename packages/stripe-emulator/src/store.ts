@@ -1,3 +1,4 @@
+import { type IdPrefix, newId } from './ids.js';
 import type { BrandKey, Check, Decline, Funding } from './test-cards.js';
 
 /**
@@ -203,7 +204,24 @@ export interface StoreStats extends AccountStats {
 
 export class Store {
   readonly #spaces = new Map<string, AccountSpace>();
+  /** Ids the seed made (deterministic): a random id never takes one of them. */
+  readonly #seeded = new Set<string>();
   #seq = 0;
+
+  /** A fresh random id for an object created by an API call, never one the seed made. */
+  newId(prefix: IdPrefix): string {
+    for (;;) {
+      const id = newId(prefix);
+      if (!this.#seeded.has(id)) return id;
+    }
+  }
+
+  /** Claims a seeded id; seeding the same id twice is a bug in the seed. */
+  reserveSeeded(id: string): string {
+    if (this.#seeded.has(id)) throw new Error(`seeded id ${id} is already taken`);
+    this.#seeded.add(id);
+    return id;
+  }
 
   space(account: string | null, livemode = false): AccountSpace {
     const key = `${livemode ? 'live' : 'test'}:${account ?? ''}`;
@@ -222,6 +240,7 @@ export class Store {
 
   reset(): void {
     this.#spaces.clear();
+    this.#seeded.clear();
   }
 
   stats(): StoreStats {

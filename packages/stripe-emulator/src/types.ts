@@ -11,8 +11,11 @@ export interface StripeEmulatorOptions {
   rateLimitPerSecond?: number;
   /** If given, only these keys authenticate; default any key matching /^sk_(test|live)_[A-Za-z0-9_]+$/. */
   secretKeys?: string[];
-  /** Default 'none'. */
-  seed?: 'demo' | 'none';
+  /**
+   * Default 'none'. A number seeds demo customers and cards on the platform and on a Connect
+   * account, with the same ids at every start for the same number; 'demo' is `DEMO_SEED`.
+   */
+  seed?: 'demo' | 'none' | number;
   /** Optional request log (method, path, status, time, request id); never card numbers or CVCs. */
   log?: (line: string) => void;
 }
@@ -36,9 +39,16 @@ export interface SeededCustomer {
 }
 
 export interface SeedOptions {
+  /** Ids derive from it: the same seed gives the same ids. Default `DEMO_SEED`. */
+  seed?: number;
+  /** Seed into this Connect account instead of the platform. */
   stripeAccount?: string;
+  /** Default 3. */
   customers?: number;
+  /** Default 2. */
   cardsPerCustomer?: number;
+  /** Customers (with cards) to seed on the seed's own Connect account (`demoConnectAccount(seed)`); default 0. */
+  connectCustomers?: number;
 }
 
 export interface StripeEmulator {
@@ -50,7 +60,10 @@ export interface StripeEmulator {
   clearFaults(): void;
   setLatency(ms: number): void;
   setRateLimit(perSecond: number | undefined): void;
-  /** Seeds demo customers/cards into an account (default platform account) and returns what it made, for printing. */
+  /**
+   * Seeds demo customers/cards into an account (default platform account), and with
+   * `connectCustomers` into the seed's Connect account too, and returns what it made, for printing.
+   */
   seedDemo(opts?: SeedOptions): Promise<SeededCustomer[]>;
   /** Requests received under /v1 (faulted, rejected and replayed ones included). */
   requestCount(): number;

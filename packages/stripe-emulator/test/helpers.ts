@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
@@ -64,18 +63,9 @@ export async function raw(
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
 
-/** The monorepo root (the directory with pnpm-workspace.yaml). */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'pnpm-workspace.yaml'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('pnpm-workspace.yaml not found');
-    dir = parent;
-  }
-  return dir;
-}
-
-export const sharedFile = (...parts: string[]) => path.resolve(repoRoot(), '../shared', ...parts);
+/** Stripe's public OpenAPI subset and example objects (MIT), kept in test/fixtures/stripe. */
+export const stripeFixture = (file: string) =>
+  path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stripe', file);
 
 export const nextYear = new Date().getUTCFullYear() + 1;
 

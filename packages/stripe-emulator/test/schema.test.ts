@@ -3,7 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeEmulator } from '../src/index.js';
-import { nextYear, type RawResponse, raw, sharedFile, start } from './helpers.js';
+import { nextYear, type RawResponse, raw, start, stripeFixture } from './helpers.js';
 
 /**
  * Every kind of response the emulator returns, checked against Stripe's OpenAPI subset
@@ -30,10 +30,10 @@ function toJsonSchema(node: Json): Json {
   return out;
 }
 
-const spec = JSON.parse(readFileSync(sharedFile('stripe', 'stripe-card-subset.json'), 'utf8')) as {
+const spec = JSON.parse(readFileSync(stripeFixture('stripe-card-subset.json'), 'utf8')) as {
   [key: string]: Json;
 };
-const fixtures = JSON.parse(readFileSync(sharedFile('stripe', 'stripe-card-fixtures.json'), 'utf8')) as {
+const fixtures = JSON.parse(readFileSync(stripeFixture('stripe-card-fixtures.json'), 'utf8')) as {
   resources: Record<string, Record<string, unknown>>;
 };
 

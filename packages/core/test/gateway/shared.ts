@@ -13,8 +13,15 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
   }
 }
 
-/** A file of the shared material (`../shared` next to the repository root). */
-export const sharedPath = (...parts: string[]): string => join(repoRoot(), '..', 'shared', ...parts);
+/**
+ * Stripe reference data kept in the repository (MIT, from Stripe's public OpenAPI spec and
+ * examples; see packages/stripe-emulator/test/fixtures/stripe/README.md), shared with the
+ * emulator's tests.
+ */
+export const STRIPE_FIXTURES_DIR = join('packages', 'stripe-emulator', 'test', 'fixtures', 'stripe');
 
-export const readSharedJson = <T = unknown>(...parts: string[]): T =>
-  JSON.parse(readFileSync(sharedPath(...parts), 'utf8')) as T;
+/** `stripeFixturePath('stripe-card-subset.json')`: a file of that directory. */
+export const stripeFixturePath = (file: string): string => join(repoRoot(), STRIPE_FIXTURES_DIR, file);
+
+export const readStripeFixture = <T = unknown>(file: string): T =>
+  JSON.parse(readFileSync(stripeFixturePath(file), 'utf8')) as T;

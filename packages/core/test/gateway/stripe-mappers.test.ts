@@ -6,10 +6,9 @@ import {
   type StripeCardLike,
   type StripePaymentMethodLike,
 } from '../../src/gateway/index.js';
-import { readSharedJson } from './shared.js';
+import { readStripeFixture } from './shared.js';
 
-const fixtures = readSharedJson<{ resources: Record<string, Record<string, unknown>> }>(
-  'stripe',
+const fixtures = readStripeFixture<{ resources: Record<string, Record<string, unknown>> }>(
   'stripe-card-fixtures.json',
 ).resources;
 const cardFixture = fixtures.card as unknown as StripeCardLike;

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readSharedJson } from './shared.js';
+import { readStripeFixture } from './shared.js';
 import { describeErrors, openApiToJsonSchema, stripeSchemas } from './stripe-schema.js';
 
-const fixtures = readSharedJson<{ resources: Record<string, unknown> }>(
-  'stripe',
+const fixtures = readStripeFixture<{ resources: Record<string, unknown> }>(
   'stripe-card-fixtures.json',
 ).resources;
 

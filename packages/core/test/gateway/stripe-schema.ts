@@ -1,10 +1,11 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { readSharedJson } from './shared.js';
+import { readStripeFixture } from './shared.js';
 
 /**
- * Validators from `../shared/stripe/stripe-card-subset.json` (Stripe's OpenAPI 3.0
- * subset, API 2023-08-16). OpenAPI's `nullable: true` becomes a JSON-Schema type union,
+ * Validators from `stripe-card-subset.json` (in packages/stripe-emulator/test/fixtures/stripe:
+ * a subset of Stripe's public OpenAPI 3.0 spec, https://github.com/stripe/openapi, API
+ * 2023-08-16). OpenAPI's `nullable: true` becomes a JSON-Schema type union,
  * `additionalProperties: false` is dropped (fields Stripe added since 2023 are allowed),
  * Ajv runs with `strict: false` so the `x-…` extensions are ignored.
  */
@@ -52,7 +53,7 @@ let cached: StripeSchemas | undefined;
 
 export function stripeSchemas(): StripeSchemas {
   if (cached) return cached;
-  const spec = readSharedJson<{ [key: string]: Json }>('stripe', 'stripe-card-subset.json');
+  const spec = readStripeFixture<{ [key: string]: Json }>('stripe-card-subset.json');
   const converted = openApiToJsonSchema(spec) as { [key: string]: Json };
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;

@@ -10,7 +10,7 @@ import {
 } from '../cards.js';
 import { echo, invalidRequest, resourceMissing } from '../errors.js';
 import { type FormObject, type FormValue, isFormObject, nullableStr, obj, str } from '../form.js';
-import { newId, nowSeconds } from '../ids.js';
+import { nowSeconds } from '../ids.js';
 import { cardAsPaymentMethod } from '../objects.js';
 import type { RequestContext } from '../router.js';
 import {
@@ -130,9 +130,10 @@ export function newPaymentMethod(
   facts: PaymentMethodRecord['facts'],
   billing: BillingDetails,
   metadata: Metadata = {},
+  id: string = ctx.store.newId('pm'),
 ): PaymentMethodRecord {
   const pm: PaymentMethodRecord = {
-    id: newId('pm'),
+    id,
     seq: ctx.store.nextSeq(),
     created: nowSeconds(),
     customer: null,

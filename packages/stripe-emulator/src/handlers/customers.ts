@@ -1,7 +1,7 @@
 import { attachDecline, throwDecline } from '../cards.js';
 import { invalidRequest, resourceMissing } from '../errors.js';
 import { applyMetadata, type FormObject, nullableStr, obj, str } from '../form.js';
-import { newId, nowSeconds, randomBase62 } from '../ids.js';
+import { nowSeconds, randomBase62 } from '../ids.js';
 import { customerJson, deletedJson, type Json } from '../objects.js';
 import { listObject, newestFirst, pageParams, paginate } from '../pagination.js';
 import { pathParam, type RequestContext } from '../router.js';
@@ -52,7 +52,7 @@ function pendingPaymentMethod(ctx: RequestContext, params: FormObject): PaymentM
 export function createCustomer(ctx: RequestContext): Json {
   const { params, space } = ctx;
   const customer: CustomerRecord = {
-    id: newId('cus'),
+    id: ctx.store.newId('cus'),
     seq: ctx.store.nextSeq(),
     created: nowSeconds(),
     email: email(params) ?? null,

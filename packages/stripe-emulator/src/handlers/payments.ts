@@ -1,7 +1,7 @@
 import { chargeDecline } from '../cards.js';
 import { cardError, echo, invalidRequest, resourceMissing } from '../errors.js';
 import { applyMetadata, bool, type FormObject, nullableStr, str } from '../form.js';
-import { newId, nowSeconds, randomBase62 } from '../ids.js';
+import { nowSeconds, randomBase62 } from '../ids.js';
 import { parseAmount, parseCurrency } from '../money.js';
 import { chargeJson, type Json, paymentIntentJson, paymentMethodJson } from '../objects.js';
 import { listObject, newestFirst, pageParams, paginate } from '../pagination.js';
@@ -40,7 +40,7 @@ function recordCharge(ctx: RequestContext, input: ChargeInput): ChargeRecord {
   const facts = (input.paymentMethod ?? input.card)?.facts;
   const decline = facts ? chargeDecline(facts) : null;
   const charge: ChargeRecord = {
-    id: newId('ch'),
+    id: ctx.store.newId('ch'),
     seq: ctx.store.nextSeq(),
     created: nowSeconds(),
     ...input,
@@ -216,7 +216,7 @@ export function createPaymentIntent(ctx: RequestContext): Json {
       'capture_method',
     );
   }
-  const id = newId('pi');
+  const id = ctx.store.newId('pi');
   const pi: PaymentIntentRecord = {
     id,
     seq: ctx.store.nextSeq(),

@@ -1,6 +1,6 @@
 import { invalidRequest, missingParam, resourceMissing } from '../errors.js';
 import { applyMetadata, int, str } from '../form.js';
-import { newId, nowSeconds } from '../ids.js';
+import { nowSeconds } from '../ids.js';
 import { formatAmount } from '../money.js';
 import { type Json, refundJson } from '../objects.js';
 import { listObject, newestFirst, pageParams, paginate } from '../pagination.js';
@@ -59,7 +59,7 @@ export function createRefund(ctx: RequestContext): Json {
   const reason = reasonParam(ctx);
   const metadata = applyMetadata({}, params);
   const refund: RefundRecord = {
-    id: newId('re'),
+    id: ctx.store.newId('re'),
     seq: ctx.store.nextSeq(),
     created: nowSeconds(),
     amount: requested ?? remaining,

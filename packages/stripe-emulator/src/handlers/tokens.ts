@@ -8,7 +8,7 @@ import {
 } from '../cards.js';
 import { invalidRequest, resourceMissing } from '../errors.js';
 import { obj } from '../form.js';
-import { newId, nowSeconds } from '../ids.js';
+import { nowSeconds } from '../ids.js';
 import { type Json, tokenJson } from '../objects.js';
 import { pathParam, type RequestContext } from '../router.js';
 import type { TokenRecord } from '../store.js';
@@ -31,7 +31,7 @@ export function createToken(ctx: RequestContext): Json {
   const name = bracketed('card');
   const facts = factsFromFields(card, name, space);
   const token: TokenRecord = {
-    id: newId('tok'),
+    id: store.newId('tok'),
     seq: store.nextSeq(),
     created: nowSeconds(),
     used: false,
