@@ -282,7 +282,7 @@ describe('REST facade: bodies as Fusebill clients send them, page-number paging,
     it('PUT with the seed curl body: every key accepted; only the sample expiry (20) is refused', async () => {
       const customerId = await newCustomer();
       const [paymentMethodId] = await seedCards(customerId, 1);
-      // seeds/fusebill-replace-credit-card.txt, with {paymentMethodId} and {customerId} pasted in.
+      // Fusebill API "Replace credit card", with {paymentMethodId} and {customerId} pasted in.
       const seedBody = `{id:${paymentMethodId},customerId:${customerId},cardNumber:'4111111111111111',firstName:'John',lastName:'Doe',expirationMonth:10,expirationYear:20,cvv:'123',address1:'232 Herzberg Road',address2:'Suite 203',countryId:124,stateId:9,city:'Kanata',postalZip:'K2K 2A1',isDefault:true}`;
       const expired = await send('PUT', '/v1/paymentMethods/creditCard', seedBody);
       const err = (await expired.json()) as Envelope;

@@ -6,7 +6,7 @@ import { startTestServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
-/** Every field of the seed's import response (seeds/fusebill-stripe-card-import.txt). */
+/** Every field of the seed's import response (Fusebill API "Stripe card import"). */
 const seedResponseFields = [
   'maskedCardNumber',
   'cardType',

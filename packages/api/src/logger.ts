@@ -67,8 +67,8 @@ function scrubDeep(value: unknown, depth = 0): unknown {
 
 /**
  * pino with redaction of card fields and auth headers, plus a last resort that masks any
- * Luhn-valid run of 12–19 digits in messages, string fields and integer fields (RELIABILITY
- * "Card data"). Errors are logged with their message, stack, own fields and cause.
+ * Luhn-valid run of 12–19 digits in messages, string fields and integer fields
+ * (docs/architecture.md, "What card data and its owners are owed"). Errors are logged with their message, stack, own fields and cause.
  */
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(

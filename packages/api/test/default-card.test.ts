@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, errorOf, type TestApp, type TestTenant } from './helpers.js';
 
-describe('default-card rules (seeds/stripe-card-api.txt)', () => {
+describe('default-card rules (Stripe API reference, Cards)', () => {
   let app: TestApp;
   let t: TestTenant;
   beforeAll(async () => {

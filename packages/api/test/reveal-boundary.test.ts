@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-/** The only code allowed to turn a Pan or Cvv back into digits (DESIGN house rule 1). */
+/** The only code allowed to turn a Pan or Cvv back into digits (house rule 1, docs/architecture.md). */
 const allowed = ['packages/core/src/card/', 'packages/core/src/vault/', 'packages/core/src/gateway/'];
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import countries from 'i18n-iso-countries';
 
 /**
- * ISO 3166-1 country codes, from the `i18n-iso-countries` table (DESIGN house rule 8).
+ * ISO 3166-1 country codes, from the `i18n-iso-countries` table (house rule 8, docs/architecture.md).
  *
  * The seeds carry a country as `countryId` (ISO 3166-1 numeric, e.g. 124) plus `country`
  * (alpha-3, e.g. "CAN"); gateways speak alpha-2 ("CA"). These helpers convert between them.

@@ -1,5 +1,5 @@
 /**
- * Errors are codes, not strings (DESIGN house rule 6). Core and db throw DomainError with one
+ * Errors are codes, not strings (house rule 6, docs/architecture.md). Core and db throw DomainError with one
  * of these codes; the API maps a code to a tRPC code and an HTTP status through its
  * `errorCodeTable` (packages/api/src/error-codes.ts), the one place that mapping lives: core
  * knows nothing of HTTP. Messages that come from the seeds are kept word for word.

@@ -6,7 +6,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 
 /**
- * The seed's error envelope (`seeds/fusebill-stripe-card-import.txt`):
+ * The seed's error envelope (Fusebill API "Stripe card import"):
  * `{"ErrorId":0,"HttpStatusCode":404,"Errors":[{"Key":"Api Error","Value":"Customer with id 1325 not found."}]}`.
  * Every REST error has this shape, and the HTTP status always equals `HttpStatusCode`.
  */

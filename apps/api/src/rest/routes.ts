@@ -332,7 +332,7 @@ export const restRoutes: readonly AnyRestRoute[] = [
     responseSchema: fusebillPaymentMethodDto,
   }),
 
-  // ── Imports (seeds/fusebill-stripe-card-import.txt, fusebill-stripe-connect-card-import.txt) ──
+  // ── Imports (Fusebill API "Stripe card import", Fusebill API "Stripe Connect card import") ──
   defineRoute({
     method: 'POST',
     path: '/v1/paymentMethodImport/Stripe',
@@ -355,7 +355,7 @@ export const restRoutes: readonly AnyRestRoute[] = [
     responseSchema: fusebillCardWriteResult,
   }),
 
-  // ── The PCI path (seeds/fusebill-replace-credit-card.txt) ──
+  // ── The PCI path (Fusebill API "Replace credit card") ──
   defineRoute({
     method: 'POST',
     path: '/v1/paymentMethods/creditCard',

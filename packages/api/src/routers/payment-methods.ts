@@ -55,12 +55,12 @@ export const paymentMethodsRouter = router({
     .input(createCardInput)
     .output(cardWriteResult)
     .mutation(({ ctx, input }) => paymentMethods.createCard(ctx.deps, ctx.principal, input)),
-  /** PCI path: `seeds/fusebill-replace-credit-card.txt` (scope cards:intake). */
+  /** PCI path: Fusebill API "Replace credit card" (scope cards:intake). */
   replaceCreditCard: protectedProcedure
     .input(replaceCreditCardInput)
     .output(cardWriteResult)
     .mutation(({ ctx, input }) => paymentMethods.replaceCreditCard(ctx.deps, ctx.principal, input)),
-  /** `seeds/chargebee-export-payment-source.txt` (scope cards:export). */
+  /** Chargebee API "Export a payment source" (scope cards:export). */
   export: protectedProcedure
     .input(exportPaymentMethodInput)
     .output(paymentMethodExportDto)

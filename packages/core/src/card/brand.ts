@@ -2,7 +2,7 @@ import creditCardType from 'credit-card-type';
 
 /**
  * Card brands cardbridge handles. Brand detection uses the `credit-card-type` table
- * (braintree/credit-card-type; DESIGN house rule 8) rather than our own prefix list.
+ * (braintree/credit-card-type; house rule 8, docs/architecture.md) rather than our own prefix list.
  */
 export const cardTypes = [
   'Visa',

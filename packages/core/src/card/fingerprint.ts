@@ -3,7 +3,7 @@ import { DomainError } from '../errors.js';
 import type { Pan } from './pan.js';
 
 /**
- * Card fingerprints (RELIABILITY "Card data"; PCI DSS 3.5.1.1): a keyed hash — HMAC-SHA256
+ * Card fingerprints (docs/architecture.md, "What card data and its owners are owed": Card data; PCI DSS 3.5.1.1): a keyed hash — HMAC-SHA256
  * under a per-tenant key derived from a master fingerprint secret — never a plain SHA-256,
  * which anyone could brute-force over the small space of card numbers. The same card in two
  * tenants has different fingerprints, so fingerprints cannot link customers across tenants.

@@ -51,7 +51,7 @@ const MIN_PAN = 12;
 const MAX_PAN = 19;
 
 /**
- * Last-resort log scrubber (RELIABILITY "Card data" → Logs): masks every Luhn-valid run of
+ * Last-resort log scrubber (docs/architecture.md, "What card data and its owners are owed": Card data → Logs): masks every Luhn-valid run of
  * 12–19 digits, also when its groups are separated by single spaces or dashes, keeping the
  * last 4 digits and the separators. Text length is unchanged.
  *

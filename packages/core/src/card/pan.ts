@@ -6,7 +6,7 @@ import { Secret } from './secret.js';
 
 /**
  * A primary account number (card number). Past the input boundary a card number is only
- * ever a `Pan` (DESIGN house rule 1): it masks itself in `toString`/`util.inspect`, throws
+ * ever a `Pan` (house rule 1, docs/architecture.md): it masks itself in `toString`/`util.inspect`, throws
  * on `toJSON`/`valueOf`, and gives its digits only through `reveal()` — which ONLY vault and
  * gateway code (and the fingerprint) may call.
  */

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../errors.js';
 
 /**
- * Secret values (DESIGN house rule 1; modelled on Hyperswitch's `masking::Secret`).
+ * Secret values (house rule 1, docs/architecture.md; modelled on Hyperswitch's `masking::Secret`).
  *
  * The value lives in a JS `#private` field, which `Object.keys`, spread, `Object.entries`,
  * `JSON.stringify`, `structuredClone`, `util.inspect` and log serialisers cannot see.

@@ -10,7 +10,7 @@ export function splitName(name: string | null): { firstName: string; lastName: s
 
 /**
  * The card fields of a payment method from what a gateway holds: references only, never a
- * number (RELIABILITY "Card data"). Expiry stays four-digit here; the DTO makes it YY.
+ * number (docs/architecture.md, "What card data and its owners are owed": Card data). Expiry stays four-digit here; the DTO makes it YY.
  */
 export function paymentMethodFieldsFromGatewayCard(card: GatewayCard) {
   const country = countryFromAlpha2(card.address.country);

@@ -90,7 +90,7 @@ const stripeCardId = inputString().regex(
   'must be a Stripe card id (card_…) or PaymentMethod id (pm_…)',
 );
 
-/** The seed's import body (`seeds/fusebill-stripe-card-import.txt`), plus an optional account. */
+/** The seed's import body (Fusebill API "Stripe card import"), plus an optional account. */
 export const importStripeCardInput = z.strictObject({
   customerId: idSchema,
   stripeCustomerId,

@@ -137,7 +137,7 @@ function requireVaulted(card: PaymentMethodRow) {
 }
 
 /**
- * `seeds/chargebee-export-payment-source.txt`: copies a vaulted card to another gateway
+ * Chargebee API "Export a payment source": copies a vaulted card to another gateway
  * account of the same tenant, server to server. The copy is recorded as an alias of the same
  * payment method (a `payment_method_exports` row), not a second card.
  *

@@ -144,7 +144,7 @@ async function importCard(
   return written(row, duplicate);
 }
 
-/** `seeds/fusebill-stripe-card-import.txt`: a card from a Stripe customer's vault, by reference only. */
+/** Fusebill API "Stripe card import": a card from a Stripe customer's vault, by reference only. */
 export function importStripeCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
   return importCard(deps, actor, input, 'paymentMethods.importStripeCard', stripeOnly);
 }

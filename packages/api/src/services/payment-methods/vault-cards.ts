@@ -169,7 +169,7 @@ async function claimForReplace(deps: AppDeps, tenantId: number, id: number, oper
 }
 
 /**
- * `seeds/fusebill-replace-credit-card.txt`: a NEW payment method from the full number, linked
+ * Fusebill API "Replace credit card": a NEW payment method from the full number, linked
  * to the old one by `originalPaymentMethodId`. The new row, the old one becoming `replaced` and
  * the default flag moving happen in one transaction. With `paymentCollectOptions` the amount is
  * collected first; a decline, or a replacement that cannot commit, leaves everything as it was
