@@ -1,3 +1,4 @@
+export * from './access/dto.js';
 export * from './access/schemas.js';
 export * from './card/index.js';
 export * from './countries.js';
@@ -12,6 +13,7 @@ export * from './pagination.js';
 
 export * from './payment-method/card-intake-schemas.js';
 export * from './payment-method/dto.js';
+export * from './payment-method/export-dto.js';
 export * from './payment-method/from-gateway.js';
 export * from './payment-method/model.js';
 export * from './payment-method/schemas.js';

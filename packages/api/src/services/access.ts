@@ -1,12 +1,10 @@
-import { type ApiKeyDto, DomainError, notFound, type Scope, scopes, type TenantDto } from '@cardbridge/core';
+import { DomainError, notFound, type Scope, scopes, toApiKeyDto, toTenantDto } from '@cardbridge/core';
 import {
-  type ApiKeyRow,
   type Db,
   insertApiKey,
   insertTenant,
   listApiKeys as listApiKeyRows,
   revokeApiKey as revokeApiKeyRow,
-  type TenantRow,
 } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 import { generateApiKey } from '../auth/api-key-secret.js';
@@ -14,22 +12,6 @@ import { grants } from '../auth/procedure-scopes.js';
 import type { AppDeps } from '../context.js';
 import { recordChange } from './audit.js';
 import { createDefaultTestAccount } from './gateway-accounts.js';
-
-export const toTenantDto = (r: TenantRow): TenantDto => ({
-  id: r.id,
-  name: r.name,
-  createdDate: r.createdAt.toISOString(),
-});
-
-export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({
-  id: r.id,
-  keyId: `cbk_${r.keyId}`,
-  name: r.name,
-  scopes: r.scopes as Scope[],
-  createdDate: r.createdAt.toISOString(),
-  revokedDate: r.revokedAt?.toISOString() ?? null,
-  lastUsedDate: r.lastUsedAt?.toISOString() ?? null,
-});
 
 /** Every scope a tenant's own first key gets (all but `platform`). */
 export const tenantAdminScopes: Scope[] = scopes.filter((s) => s !== 'platform');

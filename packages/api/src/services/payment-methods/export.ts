@@ -3,6 +3,7 @@ import {
   isGatewayError,
   type PaymentGateway,
   type PaymentMethodExportDto,
+  toExportDto,
 } from '@cardbridge/core';
 import {
   findExportByKey,
@@ -22,18 +23,6 @@ import { requireGatewayAccount } from '../gateway-accounts.js';
 import { gatewayCustomerFor } from './gateway-customer.js';
 import { GatewaySteps, leaseFrom } from './gateway-steps.js';
 import { requireEditablePaymentMethod } from './rows.js';
-
-export const toExportDto = (r: PaymentMethodExportRow): PaymentMethodExportDto => ({
-  id: r.id,
-  paymentMethodId: r.paymentMethodId,
-  gatewayAccountId: r.gatewayAccountId,
-  status: r.status,
-  externalCustomerId: r.externalCustomerId,
-  externalCardId: r.externalCardId,
-  error: r.error,
-  createdDate: r.createdAt.toISOString(),
-  modifiedDate: r.modifiedAt.toISOString(),
-});
 
 /** An export's intent: its key is the intent's idempotency key (`cbi_<intent id>`). */
 const intentIdOf = (exportKey: string) => (exportKey.startsWith('cbi_') ? exportKey.slice(4) : null);

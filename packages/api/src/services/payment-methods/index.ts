@@ -5,7 +5,7 @@
  * and the default-card rules). Every change records its audit row in its own transaction.
  */
 export { deletePaymentMethod } from './delete.js';
-export { exportPaymentMethod, toExportDto } from './export.js';
+export { exportPaymentMethod } from './export.js';
 export {
   createFromToken,
   importStripeCard,
