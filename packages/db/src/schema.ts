@@ -1,3 +1,4 @@
+import { exportStatuses, paymentMethodStatuses } from '@cardbridge/core/schemas';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -102,8 +103,6 @@ export const gatewayAccounts = pgTable(
     uniqueIndex('gateway_accounts_one_default_per_tenant').on(t.tenantId).where(sql`${t.isDefault}`),
   ],
 );
-
-export const paymentMethodStatuses = ['active', 'replaced', 'deleted'] as const;
 
 export const paymentMethods = pgTable(
   'payment_methods',
@@ -244,8 +243,6 @@ export const gatewayCustomers = pgTable(
     }),
   ],
 );
-
-export const exportStatuses = ['pending', 'succeeded', 'unknown', 'failed'] as const;
 
 /**
  * A vaulted card copied to another gateway account: an alias of the same payment method, so

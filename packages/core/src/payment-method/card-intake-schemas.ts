@@ -147,7 +147,9 @@ export const exportPaymentMethodInput = z.strictObject({
   gatewayAccountId: idSchema,
 });
 
-export const exportStatus = z.enum(['pending', 'succeeded', 'unknown', 'failed']);
+/** The one definition of an export's statuses (the database column uses it too). */
+export const exportStatuses = ['pending', 'succeeded', 'unknown', 'failed'] as const;
+export const exportStatus = z.enum(exportStatuses);
 
 export const paymentMethodExportDto = z.strictObject({
   id: idSchema,

@@ -3,7 +3,9 @@ import { idSchema } from '../ids.js';
 import { bothCursorsMessage, listOutput, noBothCursors, paginationInput } from '../pagination.js';
 import { freeText, inputString } from '../text.js';
 
-export const paymentMethodStatus = z.enum(['active', 'replaced', 'deleted']);
+/** The one definition of a payment method's statuses (the database column uses it too). */
+export const paymentMethodStatuses = ['active', 'replaced', 'deleted'] as const;
+export const paymentMethodStatus = z.enum(paymentMethodStatuses);
 export type PaymentMethodStatus = z.infer<typeof paymentMethodStatus>;
 
 /**
