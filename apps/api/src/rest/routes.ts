@@ -5,10 +5,10 @@
  * the tRPC endpoint's own; a route only translates the request into the procedure's input
  * and the output into the Fusebill response. There is no second implementation of anything.
  *
- * Why not trpc-to-openapi (installed): its error responses have their own shape and cannot
- * produce the seeds' envelope `{"ErrorId":0,"HttpStatusCode":…,"Errors":[…]}`, nor Fusebill's
- * bare-array lists and relaxed-JSON bodies. This small table is the "or equal" the issue
- * allows; the OpenAPI document is still generated from it and from the zod schemas.
+ * Why not trpc-to-openapi: its error responses have their own shape and cannot produce
+ * Fusebill's envelope `{"ErrorId":0,"HttpStatusCode":…,"Errors":[…]}`, nor Fusebill's
+ * bare-array lists and relaxed-JSON bodies. The OpenAPI document is still generated from this
+ * table and from the zod schemas.
  *
  * Adding a route is one `defineRoute({...})` entry below:
  *   - `path` is an OpenAPI template; `{name}` segments arrive as strings in `req.params`;
