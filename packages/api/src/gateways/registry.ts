@@ -1,5 +1,6 @@
-import { DomainError, type PaymentGateway, StripeGateway, TestGateway, type Vault } from '@cardbridge/core';
+import { DomainError, type PaymentGateway, TestGateway, type Vault } from '@cardbridge/core';
 import type { GatewayAccountRow } from '@cardbridge/db';
+import { StripeGateway } from '@cardbridge/gateway-stripe';
 import { type ApiBasePolicy, apiBaseRefusal, noApiBaseOverrides } from './api-base-policy.js';
 
 export interface GatewayRegistryOptions {
