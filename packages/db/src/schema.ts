@@ -75,6 +75,8 @@ export const customers = pgTable(
   ],
 );
 
+export const credentialsFormats = ['json', 'legacy'] as const;
+
 export const gatewayAccounts = pgTable(
   'gateway_accounts',
   {
@@ -82,24 +84,37 @@ export const gatewayAccounts = pgTable(
     tenantId: integer('tenant_id')
       .notNull()
       .references(() => tenants.id),
-    type: text('type', { enum: ['test', 'stripe'] }).notNull(),
+    /** The gateway kind ('stripe', 'sandbox', …): packages/api/src/gateways/kinds.ts lists them. */
+    kind: text('kind').notNull(),
     name: text('name').notNull(),
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
     isDefault: boolean('is_default').notNull().default(false),
-    /** Envelope-encrypted gateway secret; never returned, only `secretLast4` is shown. */
-    secretCiphertext: text('secret_ciphertext'),
-    secretKeyVersion: integer('secret_key_version'),
-    secretLast4: text('secret_last4'),
-    livemode: boolean('livemode').notNull().default(false),
-    connectedAccountId: text('connected_account_id'),
-    apiBase: text('api_base'),
+    /**
+     * The kind's credentials, envelope-encrypted (vault `sealGatewaySecret`, bound to tenant,
+     * row and key version); never returned, only `credentialsHint` is shown.
+     */
+    credentialsCiphertext: text('credentials_ciphertext'),
+    credentialsKeyVersion: integer('credentials_key_version'),
+    /**
+     * 'json': the sealed plaintext is the kind's credentials as JSON. 'legacy': sealed before
+     * gateway kinds (a Stripe account's bare secret key); the kind's `legacyCredentials` reads it.
+     */
+    credentialsFormat: text('credentials_format', { enum: credentialsFormats }),
+    /** e.g. the last four characters of a secret key. */
+    credentialsHint: text('credentials_hint'),
+    /** The kind's non-secret config document (its `config` schema). */
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
     unique('gateway_accounts_tenant_id_id_key').on(t.tenantId, t.id),
     uniqueIndex('gateway_accounts_one_default_per_tenant').on(t.tenantId).where(sql`${t.isDefault}`),
+    check(
+      'gateway_accounts_credentials_consistent',
+      sql`(${t.credentialsCiphertext} is null) = (${t.credentialsKeyVersion} is null) and (${t.credentialsCiphertext} is null) = (${t.credentialsFormat} is null)`,
+    ),
   ],
 );
 

@@ -8,5 +8,6 @@
  * entry (`src/testing/index.ts`: `export * from '../gateway/contract.js'`).
  */
 export * from './errors.js';
+export * from './kind.js';
 export * from './port.js';
 export * from './test/index.js';

@@ -46,7 +46,8 @@ export interface GatewayCard {
 
 export type CardRef = { externalCustomerId: string; externalCardId: string };
 
-export type GatewayKind = 'stripe' | 'test';
+/** The kind name of the adapter ('stripe', 'sandbox', …): see `kind.ts`. */
+export type GatewayKind = string;
 
 export interface CreateCustomerInput {
   email?: string | null;
