@@ -388,3 +388,60 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 );
+
+/*
+ * The sandbox gateway kind's state (@cardbridge/gateway-sandbox): what a gateway would keep on
+ * its side, kept here so sandbox cards outlive a restart. Per gateway account (and tenant);
+ * each object is the sandbox engine's JSON document (core's TestGateway), keyed by its id;
+ * `customerId` indexes a customer's cards and charges, `seq` keeps insertion order. No card
+ * number is ever stored: brand, last 4, an HMAC fingerprint and the test behaviour only.
+ */
+
+/** One row per sandbox account: its fingerprint secret and id counter. */
+export const sandboxAccounts = pgTable(
+  'sandbox_accounts',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    gatewayAccountId: integer('gateway_account_id').primaryKey(),
+    /** HMAC key of card fingerprints (base64). A test gateway's, not a vault secret. */
+    fingerprintSecret: text('fingerprint_secret').notNull(),
+    lastId: integer('last_id').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'sandbox_accounts_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+  ],
+);
+
+const sandboxObjects = (name: string) =>
+  pgTable(
+    name,
+    {
+      tenantId: integer('tenant_id').notNull(),
+      gatewayAccountId: integer('gateway_account_id').notNull(),
+      id: text('id').notNull(),
+      customerId: text('customer_id'),
+      seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+      data: jsonb('data').$type<unknown>().notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      primaryKey({ columns: [t.gatewayAccountId, t.id] }),
+      foreignKey({
+        name: `${name}_gateway_account_fk`,
+        columns: [t.tenantId, t.gatewayAccountId],
+        foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+      }),
+      index(`${name}_customer_idx`).on(t.gatewayAccountId, t.customerId, t.seq),
+    ],
+  );
+
+export const sandboxCustomers = sandboxObjects('sandbox_customers');
+export const sandboxCards = sandboxObjects('sandbox_cards');
+export const sandboxCharges = sandboxObjects('sandbox_charges');
+export const sandboxRefunds = sandboxObjects('sandbox_refunds');
+export const sandboxIdempotencyKeys = sandboxObjects('sandbox_idempotency_keys');

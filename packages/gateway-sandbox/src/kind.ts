@@ -1,5 +1,5 @@
 import { defineGatewayKind, type GatewayRuntime, TestGateway } from '@cardbridge/core';
-import type { Db } from '@cardbridge/db';
+import { type Db, sandboxStore } from '@cardbridge/db';
 import { z } from 'zod';
 
 /**
@@ -19,8 +19,16 @@ export interface SandboxRuntime extends GatewayRuntime {
   db: Db;
 }
 
-export function createSandboxGateway(): TestGateway {
-  return new TestGateway();
+/**
+ * The sandbox gateway of one account: core's TestGateway engine over the account's state in
+ * the database. Faults injected by tests (`failNext`) stay in this object; customers, cards,
+ * charges, refunds and idempotency records are rows (packages/db `sandboxStore`).
+ */
+export function createSandboxGateway(
+  db: Db,
+  scope: { gatewayAccountId: number; tenantId?: number },
+): TestGateway {
+  return new TestGateway({ store: sandboxStore(db, scope) });
 }
 
 export const sandboxKind = defineGatewayKind({
@@ -33,5 +41,9 @@ export const sandboxKind = defineGatewayKind({
   // No 'import': the import procedures take Stripe ids; sandbox cards are made here, not imported.
   capabilities: () => ['token', 'rawCard', 'charge', 'refund', 'exportTarget'],
   view: () => ({ livemode: false, connectedAccountId: null, apiBase: null }),
-  create: (_credentials, _config, _runtime: SandboxRuntime) => createSandboxGateway(),
+  create: (_credentials, _config, runtime: SandboxRuntime) =>
+    createSandboxGateway(runtime.db, {
+      gatewayAccountId: runtime.gatewayAccountId,
+      tenantId: runtime.tenantId,
+    }),
 });

@@ -109,7 +109,7 @@ export class GatewayRegistry {
     const key = `${accountId}:`;
     const cached = this.#adapters.get(key);
     if (cached instanceof TestGateway) return cached;
-    const gateway = createSandboxGateway();
+    const gateway = createSandboxGateway(this.options.db, { gatewayAccountId: accountId });
     this.#adapters.set(key, gateway);
     return gateway;
   }
