@@ -235,6 +235,7 @@ describe('kill -9 during writes, then recovery', () => {
         vault,
         masterKey: master,
         gateways: new GatewayRegistry(vault, {
+          db: database.db,
           stripeTimeoutMs: 5_000,
           sleep: async () => {},
           apiBases: { allowList: [], allowLoopback: true },

@@ -340,8 +340,8 @@ describe('the test gateway after a restart', () => {
         });
       };
       const before = await create();
-      // A restart: the in-memory test gateways are gone, our rows are not.
-      app.deps.gateways = new GatewayRegistry(app.deps.vault, { stripeTimeoutMs: 2_000 });
+      // A restart: the registry (and its adapters) is new, the database is not.
+      app.deps.gateways = new GatewayRegistry(app.deps.vault, { db: app.deps.db, stripeTimeoutMs: 2_000 });
       const after = await create();
       expect(after.externalCardId).toMatch(/^tcard_/);
       expect(after.externalCardId).not.toBe(before.externalCardId);

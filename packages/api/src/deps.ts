@@ -32,6 +32,7 @@ export function createDeps(config: DepsConfig): AppDeps {
     vault,
     masterKey,
     gateways: new GatewayRegistry(vault, {
+      db: database.db,
       stripeTimeoutMs: config.stripeTimeoutMs ?? 15_000,
       ...(config.gatewayDeadlineMs !== undefined ? { deadlineMs: config.gatewayDeadlineMs } : {}),
       apiBases: config.apiBases ?? { allowList: [], allowLoopback: true },

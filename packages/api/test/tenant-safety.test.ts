@@ -205,6 +205,7 @@ describe('gateway accounts: apiBase only where the server allows', () => {
     // The operator narrows the allow-list and restarts: the stored account is refused.
     const before = app.deps.gateways;
     app.deps.gateways = new GatewayRegistry(app.deps.vault, {
+      db: app.deps.db,
       stripeTimeoutMs: 2_000,
       sleep: async () => {},
       apiBases: noApiBaseOverrides,

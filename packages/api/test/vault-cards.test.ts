@@ -272,7 +272,7 @@ describe('vault, createCard, replace, export, rotation (PCI path)', () => {
     expect(paid.collected).toMatchObject({ amount: 25.5, currency: 'usd', status: 'succeeded' });
     expect(paid.externalCardId).toMatch(/^tcard_/);
     const gateway = app.deps.gateways.testGateway(testAccountId);
-    expect(gateway.charges.find((c) => c.id === paid.collected!.chargeId)).toMatchObject({
+    expect((await gateway.listCharges()).find((c) => c.id === paid.collected!.chargeId)).toMatchObject({
       amountMinor: 2550,
     });
 
@@ -290,7 +290,7 @@ describe('vault, createCard, replace, export, rotation (PCI path)', () => {
     );
     expect(declined.code).toBe('PAYMENT_REQUIRED');
     expect(await t.caller.paymentMethods.list({ customerId })).toEqual(before);
-    expect(gateway.cardCount(paid.externalCustomerId!)).toBe(1);
+    expect(await gateway.cardCount(paid.externalCustomerId!)).toBe(1);
   });
 
   it('exports a vaulted card to another gateway account once, and refuses gateway-held cards', async () => {
@@ -310,7 +310,9 @@ describe('vault, createCard, replace, export, rotation (PCI path)', () => {
     expect(exported.externalCardId).toMatch(/^tcard_/);
     const again = await t.caller.paymentMethods.export({ id: card.id, gatewayAccountId: destination.id });
     expect(again).toMatchObject({ id: exported.id, externalCardId: exported.externalCardId });
-    expect(app.deps.gateways.testGateway(destination.id).cardCount(exported.externalCustomerId!)).toBe(1);
+    expect(await app.deps.gateways.testGateway(destination.id).cardCount(exported.externalCustomerId!)).toBe(
+      1,
+    );
 
     const tokenCard = await t.caller.paymentMethods.createFromToken({ customerId, token: 'tok_visa' });
     const refused = await errorOf(() =>
@@ -348,7 +350,7 @@ describe('vault, createCard, replace, export, rotation (PCI path)', () => {
     });
     expect(reconciled.status).toBe('succeeded');
     expect(gateway.calls.filter((c) => c.operation === 'createCardFromNumber')).toHaveLength(1);
-    expect(gateway.cardCount(reconciled.externalCustomerId!)).toBe(1);
+    expect(await gateway.cardCount(reconciled.externalCustomerId!)).toBe(1);
   });
 
   it('rotates the data key in resumable batches; every card still decrypts', async () => {

@@ -30,8 +30,8 @@ export type DatabaseConfig =
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseConfig['kind'];
-  /** Applies the committed drizzle-kit migrations; safe to run on every start. */
-  migrate(): Promise<void>;
+  /** Applies the committed drizzle-kit migrations; safe to run on every start. (Tests: another folder.) */
+  migrate(folder?: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,7 +47,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     return {
       db,
       kind: 'postgres',
-      migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
+      migrate: (folder = migrationsFolder) =>
+        migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: folder }),
       ping: async () => {
         await client`select 1`;
       },
@@ -71,7 +72,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   return {
     db: pgDb as unknown as Db,
     kind: 'pglite',
-    migrate: () => migratePglite(pgDb, { migrationsFolder }),
+    migrate: (folder = migrationsFolder) => migratePglite(pgDb, { migrationsFolder: folder }),
     ping: async () => {
       await pg.query('select 1');
     },

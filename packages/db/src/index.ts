@@ -11,6 +11,7 @@ export * from './repositories/gateway-intents.js';
 export * from './repositories/idempotency-keys.js';
 export type { KeysetPage } from './repositories/keyset.js';
 export * from './repositories/payment-methods.js';
+export * from './repositories/sandbox.js';
 export * from './repositories/tenants.js';
 export * from './repositories/vault-rows.js';
 export * as schema from './schema.js';

@@ -76,6 +76,8 @@ export const customers = pgTable(
   ],
 );
 
+export const credentialsFormats = ['json', 'legacy'] as const;
+
 export const gatewayAccounts = pgTable(
   'gateway_accounts',
   {
@@ -83,24 +85,37 @@ export const gatewayAccounts = pgTable(
     tenantId: integer('tenant_id')
       .notNull()
       .references(() => tenants.id),
-    type: text('type', { enum: ['test', 'stripe'] }).notNull(),
+    /** The gateway kind ('stripe', 'sandbox', …): packages/api/src/gateways/kinds.ts lists them. */
+    kind: text('kind').notNull(),
     name: text('name').notNull(),
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
     isDefault: boolean('is_default').notNull().default(false),
-    /** Envelope-encrypted gateway secret; never returned, only `secretLast4` is shown. */
-    secretCiphertext: text('secret_ciphertext'),
-    secretKeyVersion: integer('secret_key_version'),
-    secretLast4: text('secret_last4'),
-    livemode: boolean('livemode').notNull().default(false),
-    connectedAccountId: text('connected_account_id'),
-    apiBase: text('api_base'),
+    /**
+     * The kind's credentials, envelope-encrypted (vault `sealGatewaySecret`, bound to tenant,
+     * row and key version); never returned, only `credentialsHint` is shown.
+     */
+    credentialsCiphertext: text('credentials_ciphertext'),
+    credentialsKeyVersion: integer('credentials_key_version'),
+    /**
+     * 'json': the sealed plaintext is the kind's credentials as JSON. 'legacy': sealed before
+     * gateway kinds (a Stripe account's bare secret key); the kind's `legacyCredentials` reads it.
+     */
+    credentialsFormat: text('credentials_format', { enum: credentialsFormats }),
+    /** e.g. the last four characters of a secret key. */
+    credentialsHint: text('credentials_hint'),
+    /** The kind's non-secret config document (its `config` schema). */
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
     unique('gateway_accounts_tenant_id_id_key').on(t.tenantId, t.id),
     uniqueIndex('gateway_accounts_one_default_per_tenant').on(t.tenantId).where(sql`${t.isDefault}`),
+    check(
+      'gateway_accounts_credentials_consistent',
+      sql`(${t.credentialsCiphertext} is null) = (${t.credentialsKeyVersion} is null) and (${t.credentialsCiphertext} is null) = (${t.credentialsFormat} is null)`,
+    ),
   ],
 );
 
@@ -370,3 +385,60 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 );
+
+/*
+ * The sandbox gateway kind's state (@cardbridge/gateway-sandbox): what a gateway would keep on
+ * its side, kept here so sandbox cards outlive a restart. Per gateway account (and tenant);
+ * each object is the sandbox engine's JSON document (core's TestGateway), keyed by its id;
+ * `customerId` indexes a customer's cards and charges, `seq` keeps insertion order. No card
+ * number is ever stored: brand, last 4, an HMAC fingerprint and the test behaviour only.
+ */
+
+/** One row per sandbox account: its fingerprint secret and id counter. */
+export const sandboxAccounts = pgTable(
+  'sandbox_accounts',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    gatewayAccountId: integer('gateway_account_id').primaryKey(),
+    /** HMAC key of card fingerprints (base64). A test gateway's, not a vault secret. */
+    fingerprintSecret: text('fingerprint_secret').notNull(),
+    lastId: integer('last_id').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'sandbox_accounts_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+  ],
+);
+
+const sandboxObjects = (name: string) =>
+  pgTable(
+    name,
+    {
+      tenantId: integer('tenant_id').notNull(),
+      gatewayAccountId: integer('gateway_account_id').notNull(),
+      id: text('id').notNull(),
+      customerId: text('customer_id'),
+      seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+      data: jsonb('data').$type<unknown>().notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      primaryKey({ columns: [t.gatewayAccountId, t.id] }),
+      foreignKey({
+        name: `${name}_gateway_account_fk`,
+        columns: [t.tenantId, t.gatewayAccountId],
+        foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+      }),
+      index(`${name}_customer_idx`).on(t.gatewayAccountId, t.customerId, t.seq),
+    ],
+  );
+
+export const sandboxCustomers = sandboxObjects('sandbox_customers');
+export const sandboxCards = sandboxObjects('sandbox_cards');
+export const sandboxCharges = sandboxObjects('sandbox_charges');
+export const sandboxRefunds = sandboxObjects('sandbox_refunds');
+export const sandboxIdempotencyKeys = sandboxObjects('sandbox_idempotency_keys');

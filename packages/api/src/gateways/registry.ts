@@ -1,26 +1,48 @@
-import { DomainError, type PaymentGateway, StripeGateway, TestGateway, type Vault } from '@cardbridge/core';
-import type { GatewayAccountRow } from '@cardbridge/db';
+import {
+  DomainError,
+  type GatewayCapability,
+  type PaymentGateway,
+  TestGateway,
+  type Vault,
+} from '@cardbridge/core';
+import type { Db, GatewayAccountRow } from '@cardbridge/db';
+import { createSandboxGateway } from '@cardbridge/gateway-sandbox';
 import { type ApiBasePolicy, apiBaseRefusal, noApiBaseOverrides } from './api-base-policy.js';
+import { kindOf } from './kinds.js';
+import type { ApiGatewayRuntime } from './runtime.js';
 
 export interface GatewayRegistryOptions {
+  /** Where stateful kinds (the sandbox) keep their state. */
+  db: Db;
   stripeTimeoutMs: number;
   /** Overall deadline of one gateway call, across its retries (default 30 s). */
   deadlineMs?: number;
   stripeMaxRetries?: number;
-  /** Where a Stripe account's `apiBase` may point (default: nowhere but Stripe). */
+  /** Where an account's endpoint override (Stripe `apiBase`) may point (default: nowhere). */
   apiBases?: ApiBasePolicy;
-  /** Test hook: how Stripe adapters wait between retries. */
+  /** Test hook: how remote adapters wait between retries. */
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** What a capability lets an account do, for refusals. */
+const capabilityUse: Record<GatewayCapability, string> = {
+  import: 'import cards by reference',
+  token: 'create cards from tokens',
+  rawCard: 'create cards from card numbers',
+  charge: 'collect payments',
+  refund: 'refund charges',
+  exportTarget: 'receive exported cards',
+  connect: 'act on a connected account (Stripe Connect)',
+};
+
 /**
- * Builds the PaymentGateway for a gateway account. Test gateways are in-process and
- * stateful, one instance per account for the life of the process; Stripe adapters are
- * cached per account and key version, their secret decrypted from the vault once.
+ * Builds the PaymentGateway for a gateway account through its kind (`kinds.ts`): the config
+ * document is validated, an endpoint override is checked against the server's allow-list,
+ * the sealed credentials are opened from the vault once, and the adapter is cached per account
+ * and credentials key version.
  */
 export class GatewayRegistry {
-  readonly #testGateways = new Map<number, TestGateway>();
-  readonly #stripe = new Map<string, StripeGateway>();
+  readonly #adapters = new Map<string, PaymentGateway>();
 
   constructor(
     private readonly vault: Vault,
@@ -30,6 +52,18 @@ export class GatewayRegistry {
   /** Why this server refuses `apiBase` for a gateway account, or null when it allows it. */
   apiBaseRefusal(apiBase: string): string | null {
     return apiBaseRefusal(this.options.apiBases ?? noApiBaseOverrides, apiBase);
+  }
+
+  /** What the account's kind (and config) lets it do. */
+  capabilities(account: GatewayAccountRow): readonly GatewayCapability[] {
+    const kind = kindOf(account);
+    return kind.capabilities(this.#config(account));
+  }
+
+  /** Why the account cannot be used for `capability`, or null when it can. */
+  capabilityRefusal(account: GatewayAccountRow, capability: GatewayCapability): string | null {
+    if (this.capabilities(account).includes(capability)) return null;
+    return `gateway account ${account.id} (${account.kind}) cannot ${capabilityUse[capability]}: its kind lacks the '${capability}' capability`;
   }
 
   /** `evenIfDisabled`: recovery still undoes what an account did before it was disabled. */
@@ -42,46 +76,88 @@ export class GatewayRegistry {
         issues: [{ path: 'gatewayAccountId', message: 'gateway account is disabled' }],
       });
     }
-    if (account.type === 'test') return this.testGateway(account.id);
+    const kind = kindOf(account);
+    const config = this.#config(account);
     // Checked at every use, not only at creation: the account may predate the rule, or the
     // allow-list may have changed since. A refused account is never called.
-    if (account.apiBase !== null && this.apiBaseRefusal(account.apiBase) !== null) {
+    const override = kind.endpointOverride?.(config);
+    if (override && this.apiBaseRefusal(override.url) !== null) {
       throw new DomainError(
         'GATEWAY_UNAVAILABLE',
         `Gateway account ${account.id} points at an API base this server does not allow (see CARDBRIDGE_GATEWAY_API_BASES).`,
         { gatewayAccountId: account.id },
       );
     }
-    const cacheKey = `${account.id}:${account.secretKeyVersion}`;
-    const cached = this.#stripe.get(cacheKey);
+    const cacheKey = `${account.id}:${account.credentialsKeyVersion ?? ''}`;
+    const cached = this.#adapters.get(cacheKey);
     if (cached) return cached;
-    if (!account.secretCiphertext || account.secretKeyVersion === null) {
-      throw new DomainError('INTERNAL', `Gateway account ${account.id} has no secret key.`);
-    }
-    const secretKey = await this.vault.openGatewaySecret(account.tenantId, account.id, {
-      ciphertext: account.secretCiphertext,
-      keyVersion: account.secretKeyVersion,
-    });
-    const gateway = new StripeGateway({
-      secretKey,
-      connectedAccountId: account.connectedAccountId ?? undefined,
-      apiBase: account.apiBase ?? undefined,
+    const credentials = kind.credentials ? await this.#openCredentials(account) : null;
+    const made = kind.create(credentials, config, this.#runtime(account.tenantId, account.id));
+    const gateway = made instanceof Promise ? await made : made;
+    // A concurrent call may have built it meanwhile: every caller shares one adapter.
+    const raced = this.#adapters.get(cacheKey);
+    if (raced) return raced;
+    this.#adapters.set(cacheKey, gateway);
+    return gateway;
+  }
+
+  /**
+   * Test hook: the sandbox gateway of a sandbox account — the same instance `forAccount` hands
+   * out — so tests inject faults (`failNext`) and look at calls. Its state is in the database.
+   */
+  testGateway(accountId: number): TestGateway {
+    const key = `${accountId}:`;
+    const cached = this.#adapters.get(key);
+    if (cached instanceof TestGateway) return cached;
+    const gateway = createSandboxGateway(this.options.db, { gatewayAccountId: accountId });
+    this.#adapters.set(key, gateway);
+    return gateway;
+  }
+
+  #runtime(tenantId: number, gatewayAccountId: number): ApiGatewayRuntime {
+    return {
+      db: this.options.db,
+      tenantId,
+      gatewayAccountId,
       timeoutMs: this.options.stripeTimeoutMs,
       ...(this.options.deadlineMs !== undefined ? { deadlineMs: this.options.deadlineMs } : {}),
       maxRetries: this.options.stripeMaxRetries ?? 2,
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
-    });
-    this.#stripe.set(cacheKey, gateway);
-    return gateway;
+    };
   }
 
-  /** The in-process test gateway of an account (tests reach it to inject faults). */
-  testGateway(accountId: number): TestGateway {
-    let gw = this.#testGateways.get(accountId);
-    if (!gw) {
-      gw = new TestGateway();
-      this.#testGateways.set(accountId, gw);
+  #config(account: GatewayAccountRow): unknown {
+    const parsed = kindOf(account).config.safeParse(account.config);
+    if (!parsed.success) {
+      throw new DomainError('INTERNAL', `Gateway account ${account.id} has an invalid config document.`, {
+        gatewayAccountId: account.id,
+      });
     }
-    return gw;
+    return parsed.data;
+  }
+
+  async #openCredentials(account: GatewayAccountRow): Promise<unknown> {
+    const kind = kindOf(account);
+    if (!account.credentialsCiphertext || account.credentialsKeyVersion === null) {
+      throw new DomainError('INTERNAL', `Gateway account ${account.id} has no credentials.`);
+    }
+    const plaintext = await this.vault.openGatewaySecret(account.tenantId, account.id, {
+      ciphertext: account.credentialsCiphertext,
+      keyVersion: account.credentialsKeyVersion,
+    });
+    if (account.credentialsFormat === 'legacy') {
+      if (!kind.legacyCredentials) {
+        throw new DomainError(
+          'INTERNAL',
+          `Gateway account ${account.id} has credentials its kind cannot read.`,
+        );
+      }
+      return kind.legacyCredentials(plaintext);
+    }
+    const parsed = kind.credentials!.safeParse(JSON.parse(plaintext));
+    if (!parsed.success) {
+      throw new DomainError('INTERNAL', `Gateway account ${account.id} has invalid credentials.`);
+    }
+    return parsed.data;
   }
 }

@@ -1,5 +1,6 @@
-import { createGatewayAccountInput, gatewayAccountDto, gatewayAccountIdInput } from '@cardbridge/core';
+import { gatewayAccountDto, gatewayAccountIdInput } from '@cardbridge/core';
 import { z } from 'zod';
+import { createGatewayAccountInput } from '../gateways/kinds.js';
 import * as gatewayAccounts from '../services/gateway-accounts.js';
 import { protectedProcedure, router } from '../trpc.js';
 

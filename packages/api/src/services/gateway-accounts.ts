@@ -1,7 +1,7 @@
 import {
-  type CreateGatewayAccountInput,
   DomainError,
   type GatewayAccountDto,
+  type GatewayCapability,
   notFound,
   type PaymentGateway,
 } from '@cardbridge/core';
@@ -18,24 +18,35 @@ import {
 } from '@cardbridge/db';
 import type { Actor } from '../actor.js';
 import type { AppDeps } from '../context.js';
+import { type CreateGatewayAccountInput, kindForInputType, kindOf } from '../gateways/kinds.js';
 import { recordChange } from './audit.js';
 
-export const toGatewayAccountDto = (r: GatewayAccountRow): GatewayAccountDto => ({
-  id: r.id,
-  type: r.type,
-  name: r.name,
-  status: r.status,
-  isDefault: r.isDefault,
-  livemode: r.livemode,
-  connectedAccountId: r.connectedAccountId,
-  apiBase: r.apiBase,
-  secretKeyLast4: r.secretLast4,
-  createdDate: r.createdAt.toISOString(),
-});
+/**
+ * The account DTO is older than gateway kinds: `type` is the kind's first input name ('test'
+ * for the sandbox), and livemode / connectedAccountId / apiBase come from the kind's view of
+ * its config document.
+ */
+export function toGatewayAccountDto(r: GatewayAccountRow): GatewayAccountDto {
+  const kind = kindOf(r);
+  const config = kind.config.safeParse(r.config);
+  const view = config.success
+    ? kind.view(config.data)
+    : { livemode: false, connectedAccountId: null, apiBase: null };
+  return {
+    id: r.id,
+    type: kind.inputTypes[0],
+    name: r.name,
+    status: r.status,
+    isDefault: r.isDefault,
+    ...view,
+    secretKeyLast4: r.credentialsHint,
+    createdDate: r.createdAt.toISOString(),
+  };
+}
 
-/** A fresh tenant's default: the built-in test gateway. */
+/** A fresh tenant's default: the built-in sandbox gateway. */
 export async function createDefaultTestAccount(db: Db, tenantId: number): Promise<GatewayAccountRow> {
-  return insertGatewayAccount(db, tenantId, { type: 'test', name: 'Test gateway', isDefault: true });
+  return insertGatewayAccount(db, tenantId, { kind: 'sandbox', name: 'Test gateway', isDefault: true });
 }
 
 export async function createGatewayAccount(
@@ -43,47 +54,41 @@ export async function createGatewayAccount(
   actor: Actor,
   input: CreateGatewayAccountInput,
 ): Promise<GatewayAccountDto> {
-  if (input.type === 'stripe' && input.apiBase !== undefined) {
-    // The override receives the secret key and, on export, card numbers: only where the
+  const { type, name, isDefault, ...fields } = input;
+  const kind = kindForInputType(type);
+  const setup = kind.setup(fields);
+  const override = kind.endpointOverride?.(setup.config);
+  if (override) {
+    // The override receives the credentials and, on export, card numbers: only where the
     // server's operator allows (the registry checks again at every use).
-    const refusal = deps.gateways.apiBaseRefusal(input.apiBase);
-    if (refusal) throw DomainError.field('apiBase', refusal);
+    const refusal = deps.gateways.apiBaseRefusal(override.url);
+    if (refusal) throw DomainError.field(override.field, refusal);
   }
-  // A Stripe secret is sealed for a reserved row id before the transaction opens: the vault
-  // reads data keys through the outer connection (PGlite runs one transaction at a time).
-  const secret =
-    input.type === 'stripe'
+  // Credentials are sealed (as JSON) for a reserved row id before the transaction opens: the
+  // vault reads data keys through the outer connection (PGlite runs one transaction at a time).
+  const sealed =
+    setup.credentials !== null
       ? await (async () => {
           const id = await reserveGatewayAccountId(deps.db);
-          const sealed = await deps.vault.sealGatewaySecret(actor.tenantId, id, input.secretKey);
+          const s = await deps.vault.sealGatewaySecret(actor.tenantId, id, JSON.stringify(setup.credentials));
           return {
             id,
-            secretCiphertext: sealed.ciphertext,
-            secretKeyVersion: sealed.keyVersion,
-            secretLast4: input.secretKey.slice(-4),
+            credentialsCiphertext: s.ciphertext,
+            credentialsKeyVersion: s.keyVersion,
+            credentialsFormat: 'json' as const,
           };
         })()
       : undefined;
   return deps.db.transaction(async (tx) => {
-    if (input.isDefault) await clearDefaultGatewayAccount(tx, actor.tenantId);
-    const row =
-      input.type === 'test'
-        ? await insertGatewayAccount(tx, actor.tenantId, {
-            type: 'test',
-            name: input.name ?? 'Test gateway',
-            isDefault: input.isDefault,
-          })
-        : await insertGatewayAccount(tx, actor.tenantId, {
-            ...secret!,
-            type: 'stripe',
-            name:
-              input.name ??
-              (input.connectedAccountId ? `Stripe Connect ${input.connectedAccountId}` : 'Stripe'),
-            isDefault: input.isDefault,
-            livemode: input.secretKey.includes('_live_'),
-            connectedAccountId: input.connectedAccountId ?? null,
-            apiBase: input.apiBase ?? null,
-          });
+    if (isDefault) await clearDefaultGatewayAccount(tx, actor.tenantId);
+    const row = await insertGatewayAccount(tx, actor.tenantId, {
+      ...sealed,
+      kind: kind.kind,
+      name: name ?? setup.defaultName,
+      isDefault,
+      credentialsHint: setup.credentialsHint,
+      config: setup.config as Record<string, unknown>,
+    });
     const event = { action: 'gatewayAccounts.create', targetType: 'gatewayAccounts', targetId: row.id };
     return recordChange(tx, actor, event, toGatewayAccountDto(row));
   });
@@ -118,6 +123,17 @@ export async function requireGatewayAccount(
   if (!row) throw notFound.gatewayAccount(id);
   return row;
 }
+
+/** An `accept` for `resolveGateway`: the account must have every one of `capabilities`. */
+export const needs =
+  (deps: AppDeps, ...capabilities: GatewayCapability[]) =>
+  (account: GatewayAccountRow): string | null => {
+    for (const capability of capabilities) {
+      const refusal = deps.gateways.capabilityRefusal(account, capability);
+      if (refusal) return refusal;
+    }
+    return null;
+  };
 
 /** The named account, or the tenant's default; with its gateway adapter. */
 export async function resolveGateway(

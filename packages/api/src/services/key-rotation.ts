@@ -41,7 +41,7 @@ export async function reencryptBatch(deps: AppDeps, actor: Actor, input: { batch
     Math.max(0, input.batchSize - pans.length),
   );
   for (const row of secrets) {
-    const sealed = { ciphertext: row.secretCiphertext!, keyVersion: row.secretKeyVersion! };
+    const sealed = { ciphertext: row.credentialsCiphertext!, keyVersion: row.credentialsKeyVersion! };
     const next = await deps.vault.resealGatewaySecret(tenantId, row.id, sealed);
     if (await replaceGatewaySecretCiphertext(deps.db, tenantId, row.id, sealed.ciphertext, next))
       reencrypted++;

@@ -2,14 +2,11 @@ export {
   type CardType,
   type CardTypeInfo,
   type CardTypeMatch,
-  cardTypeFromStripeBrand,
   cardTypeInfo,
   cardTypes,
   detectCardType,
   isCardType,
   matchCardType,
-  type StripeBrandForm,
-  stripeBrandFromCardType,
 } from './brand.js';
 export { Cvv } from './cvv.js';
 export { type Clock, type Expiry, expiresAt, isExpired, parseExpiry, systemClock, toYY } from './expiry.js';

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { idSchema } from '../ids.js';
 import { freeText, inputString, inputUrl } from '../text.js';
 
-export const gatewayTypes = ['test', 'stripe'] as const;
+/** The built-in kinds' input names (the API's kinds list is the authority: packages/api/src/gateways/kinds.ts). */
+export const gatewayTypes = ['test', 'sandbox', 'stripe'] as const;
 
 export const gatewayAccountDto = z.strictObject({
   id: idSchema,
-  type: z.enum(gatewayTypes),
+  /** The gateway kind's name in inputs ('stripe'; 'test' for the built-in sandbox). */
+  type: z.string(),
   name: z.string(),
   status: z.enum(['active', 'disabled']),
   isDefault: z.boolean(),
@@ -28,6 +30,11 @@ export const stripeSecretKeySchema = inputString()
     'must be a Stripe secret key (sk_test_…, sk_live_…, rk_…)',
   );
 
+/**
+ * The create input of the built-in kinds, for clients that validate before sending (the CLI).
+ * The server validates with its kinds list (packages/api/src/gateways/kinds.ts), which
+ * accepts this shape; a new kind does not need to appear here.
+ */
 export const createGatewayAccountInput = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('stripe'),
@@ -42,7 +49,7 @@ export const createGatewayAccountInput = z.discriminatedUnion('type', [
     isDefault: z.boolean().default(false),
   }),
   z.strictObject({
-    type: z.literal('test'),
+    type: z.enum(['test', 'sandbox']),
     name: name.optional(),
     isDefault: z.boolean().default(false),
   }),

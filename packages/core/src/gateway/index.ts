@@ -1,5 +1,6 @@
 /**
- * Payment gateways: the port, error kinds, the Stripe adapter and the test gateway.
+ * Payment gateways: the port, error kinds and the in-process test gateway. The Stripe adapter
+ * lives in `@cardbridge/gateway-stripe`.
  *
  * The shared contract suite (`./contract.ts`, `runGatewayContract`) is deliberately NOT
  * re-exported here: it imports vitest, which must not reach runtime code. Tests inside core
@@ -7,6 +8,6 @@
  * entry (`src/testing/index.ts`: `export * from '../gateway/contract.js'`).
  */
 export * from './errors.js';
+export * from './kind.js';
 export * from './port.js';
-export * from './stripe/index.js';
 export * from './test/index.js';

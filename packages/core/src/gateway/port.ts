@@ -2,7 +2,7 @@ import type { CardType, Cvv, Pan } from '../card/index.js';
 
 /**
  * The one port every payment gateway implements (DESIGN house rule 4). Adapters: the
- * Stripe adapter (`stripe/`, the official SDK) and the in-process test gateway (`test/`).
+ * Stripe adapter (`@cardbridge/gateway-stripe`, the official SDK) and the in-process test gateway (`test/`).
  * Both pass the shared contract suite in `contract.ts`.
  *
  * Errors: every method throws `DomainError` with a GATEWAY_* code (see `./errors.ts`),
@@ -46,7 +46,8 @@ export interface GatewayCard {
 
 export type CardRef = { externalCustomerId: string; externalCardId: string };
 
-export type GatewayKind = 'stripe' | 'test';
+/** The kind name of the adapter ('stripe', 'sandbox', …): see `kind.ts`. */
+export type GatewayKind = string;
 
 export interface CreateCustomerInput {
   email?: string | null;

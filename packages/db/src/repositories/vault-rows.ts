@@ -13,8 +13,8 @@ const stalePans = (tenantId: number, latestVersion: number) =>
 const staleSecrets = (tenantId: number, latestVersion: number) =>
   and(
     eq(gatewayAccounts.tenantId, tenantId),
-    isNotNull(gatewayAccounts.secretCiphertext),
-    lt(gatewayAccounts.secretKeyVersion, latestVersion),
+    isNotNull(gatewayAccounts.credentialsCiphertext),
+    lt(gatewayAccounts.credentialsKeyVersion, latestVersion),
   );
 
 /** Vaulted card numbers still sealed under an older data key version (lowest ids first). */
@@ -40,8 +40,8 @@ export async function listStaleGatewaySecrets(
   return db
     .select({
       id: gatewayAccounts.id,
-      secretCiphertext: gatewayAccounts.secretCiphertext,
-      secretKeyVersion: gatewayAccounts.secretKeyVersion,
+      credentialsCiphertext: gatewayAccounts.credentialsCiphertext,
+      credentialsKeyVersion: gatewayAccounts.credentialsKeyVersion,
     })
     .from(gatewayAccounts)
     .where(staleSecrets(tenantId, latestVersion))
@@ -90,12 +90,12 @@ export async function replaceGatewaySecretCiphertext(
 ): Promise<boolean> {
   const rows = await db
     .update(gatewayAccounts)
-    .set({ secretCiphertext: next.ciphertext, secretKeyVersion: next.keyVersion })
+    .set({ credentialsCiphertext: next.ciphertext, credentialsKeyVersion: next.keyVersion })
     .where(
       and(
         eq(gatewayAccounts.tenantId, tenantId),
         eq(gatewayAccounts.id, id),
-        eq(gatewayAccounts.secretCiphertext, previous),
+        eq(gatewayAccounts.credentialsCiphertext, previous),
       ),
     )
     .returning({ id: gatewayAccounts.id });

@@ -69,6 +69,37 @@ export function createPostgresTestDatabase(serverUrl: string) {
   return postgresTestDatabase(serverUrl);
 }
 
+/**
+ * A database with NO migrations applied (migration tests apply them step by step): a fresh
+ * database on the test PostgreSQL server, or a fresh in-memory PGlite.
+ */
+export async function createEmptyTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return openDatabase({ kind: 'pglite' });
+  const name = `cardbridge_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: target.toString(), maxConnections: 4 });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const dropper = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
   return url ? postgresTestDatabase(url) : pgliteTestDatabase();

@@ -149,6 +149,8 @@ export async function exportPaymentMethod(
       `payment method ${card.id} already lives on gateway account ${destination.id}`,
     );
   }
+  const refusal = deps.gateways.capabilityRefusal(destination, 'exportTarget');
+  if (refusal) throw DomainError.field('gatewayAccountId', refusal);
   const gateway = await deps.gateways.forAccount(destination);
   const externalCustomerId = await gatewayCustomerFor(deps, tenantId, card.customerId, destination, gateway);
 

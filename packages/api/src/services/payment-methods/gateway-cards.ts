@@ -19,7 +19,7 @@ import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
 import { recordChange } from '../audit.js';
 import { requireCustomer } from '../customers.js';
-import { resolveGateway } from '../gateway-accounts.js';
+import { needs, resolveGateway } from '../gateway-accounts.js';
 import { checkDuplicate } from './duplicates.js';
 import { addressPatch, gatewayCustomerFor, nameOf } from './gateway-customer.js';
 import { GatewaySteps } from './gateway-steps.js';
@@ -35,13 +35,6 @@ export const written = (
   duplicate: PaymentMethodRow | undefined,
   collected: CardWriteResult['collected'] = null,
 ): CardWriteResult => ({ ...toPaymentMethodDto(row), duplicateOf: duplicate?.id ?? null, collected });
-
-const stripeOnly = (account: GatewayAccountRow) =>
-  account.type === 'stripe' ? null : `gateway account ${account.id} is not a Stripe account`;
-
-const connectOnly = (account: GatewayAccountRow) =>
-  stripeOnly(account) ??
-  (account.connectedAccountId ? null : `gateway account ${account.id} is not a Stripe Connect account`);
 
 interface Store {
   action: string;
@@ -146,7 +139,7 @@ async function importCard(
 
 /** Fusebill API "Stripe card import": a card from a Stripe customer's vault, by reference only. */
 export function importStripeCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
-  return importCard(deps, actor, input, 'paymentMethods.importStripeCard', stripeOnly);
+  return importCard(deps, actor, input, 'paymentMethods.importStripeCard', needs(deps, 'import'));
 }
 
 /**
@@ -155,6 +148,7 @@ export function importStripeCard(deps: AppDeps, actor: Actor, input: ImportStrip
  * only active Connect account (the seed's body names no account).
  */
 export async function importStripeConnectCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
+  const connectOnly = needs(deps, 'import', 'connect');
   let gatewayAccountId = input.gatewayAccountId;
   if (gatewayAccountId === undefined) {
     const accounts = (await listGatewayAccounts(deps.db, actor.tenantId)).filter(
@@ -193,7 +187,12 @@ export async function createFromToken(
 ): Promise<CardWriteResult> {
   const { tenantId } = actor;
   await requireCustomer(deps.db, tenantId, input.customerId);
-  const { account, gateway } = await resolveGateway(deps, tenantId, input.gatewayAccountId);
+  const { account, gateway } = await resolveGateway(
+    deps,
+    tenantId,
+    input.gatewayAccountId,
+    needs(deps, 'token'),
+  );
   const externalCustomerId = await gatewayCustomerFor(deps, tenantId, input.customerId, account, gateway);
   const name = nameOf(input.firstName, input.lastName);
   const address = addressPatch(input);

@@ -18,7 +18,7 @@ import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
 import { recordChange } from '../audit.js';
 import { requireCustomer } from '../customers.js';
-import { resolveGateway } from '../gateway-accounts.js';
+import { needs, resolveGateway } from '../gateway-accounts.js';
 import { checkDuplicate } from './duplicates.js';
 import { written } from './gateway-cards.js';
 import { addressPatch, gatewayCustomerFor } from './gateway-customer.js';
@@ -44,8 +44,10 @@ async function placeAtGateway(
   customerId: number,
   gatewayAccountId: number | undefined,
   card: IntakeCard,
+  collecting = false,
 ): Promise<Placed> {
-  const { account, gateway } = await resolveGateway(deps, tenantId, gatewayAccountId);
+  const accept = collecting ? needs(deps, 'rawCard', 'charge') : needs(deps, 'rawCard');
+  const { account, gateway } = await resolveGateway(deps, tenantId, gatewayAccountId, accept);
   const externalCustomerId = await gatewayCustomerFor(deps, tenantId, customerId, account, gateway);
   const target = { account, gateway, customerId, externalCustomerId };
   const created = await steps.run(
@@ -196,7 +198,15 @@ export async function replaceCreditCard(
       // A card that lived at a gateway is replaced there too; collecting needs one as well.
       const needsGateway = old.gatewayAccountId !== null || input.paymentCollectOptions !== undefined;
       const placed = needsGateway
-        ? await placeAtGateway(deps, steps, tenantId, old.customerId, old.gatewayAccountId ?? undefined, card)
+        ? await placeAtGateway(
+            deps,
+            steps,
+            tenantId,
+            old.customerId,
+            old.gatewayAccountId ?? undefined,
+            card,
+            input.paymentCollectOptions !== undefined,
+          )
         : undefined;
       const collected =
         placed && input.paymentCollectOptions

@@ -1,4 +1,10 @@
 export {
+  memorySandboxStore,
+  type SandboxCollection,
+  type SandboxStore,
+  type SandboxTx,
+} from './store.js';
+export {
   type TestCard,
   type TestCardBehaviour,
   type TestDecline,

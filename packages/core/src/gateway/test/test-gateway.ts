@@ -21,6 +21,7 @@ import {
   type RefundResult,
   type UpdateCardPatch,
 } from '../port.js';
+import { memorySandboxStore, type SandboxStore, type SandboxTx } from './store.js';
 import { type TestCardBehaviour, type TestDecline, testCardByNumber, testCardByToken } from './test-cards.js';
 
 /**
@@ -77,6 +78,12 @@ export interface TestGatewayOptions {
   now?: () => Date;
   /** The tag in every id (`tcard_<tag>_1`); default 8 random base-36 characters per instance. */
   idTag?: string;
+  /**
+   * Where the state lives (customers, cards, charges, refunds, idempotency records). Default:
+   * in memory, for the life of this object. The server's sandbox kind passes the database
+   * (`sandboxStore` in @cardbridge/db); then `fingerprintSecret` and `idTag` are the store's.
+   */
+  store?: SandboxStore;
 }
 
 /** 8 characters of [0-9a-z] (~41 bits): a collision between two instances is not a concern. */
@@ -108,8 +115,6 @@ interface StoredCustomer {
   email: string | null;
   name: string | null;
   metadata: Record<string, string>;
-  /** Card ids, oldest first. */
-  cardIds: string[];
 }
 
 interface StoredCard {
@@ -168,6 +173,10 @@ const faultMessages: Record<GatewayErrorKind, { message: string; code?: string; 
 };
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** HMAC-SHA256 of the card number under `secret` (base64url, 22 chars): never a plain hash. */
+const fingerprint = (secret: Buffer, pan: Pan): string =>
+  createHmac('sha256', secret).update(pan.reveal(), 'utf8').digest('base64url').slice(0, 22);
 
 /** JSON with sorted keys, so equal parameters hash equally. */
 function canonical(value: unknown): string {
@@ -254,28 +263,29 @@ function mergeAddress(current: GatewayAddress, patch: Partial<GatewayAddress> | 
 }
 
 export class TestGateway implements PaymentGateway {
-  readonly kind = 'test' as const;
+  readonly kind: string = 'sandbox';
 
-  readonly #secret: Buffer;
+  readonly #store: SandboxStore;
+  #secret: Buffer | undefined;
   readonly #now: () => Date;
   readonly #idTag: string;
-  readonly #counters = new Map<string, number>();
-  readonly #customers = new Map<string, StoredCustomer>();
-  readonly #cards = new Map<string, StoredCard>();
-  readonly #charges = new Map<string, TestCharge>();
-  /** Refunds by charge id (at most one per charge: refunds are in full). */
-  readonly #refunds = new Map<string, RefundResult>();
+  #tokenCounter = 0;
+  /** Tokens are a test hook (`createToken`): they live in this process only. */
   readonly #tokens = new Map<string, { source: TokenSource; used: boolean }>();
-  readonly #idempotency = new Map<string, IdempotencyRecord>();
   #faults: PendingFault[] = [];
   readonly #calls: TestGatewayCall[] = [];
 
   constructor(options: TestGatewayOptions = {}) {
-    this.#secret = options.fingerprintSecret ?? randomBytes(32);
     this.#now = options.now ?? (() => new Date());
     const idTag = options.idTag ?? randomIdTag();
     if (!/^[0-9a-z]{1,16}$/.test(idTag)) throw new RangeError('TestGateway: idTag must be 1-16 of [0-9a-z]');
     this.#idTag = idTag;
+    if (options.store) {
+      this.#store = options.store;
+    } else {
+      this.#secret = options.fingerprintSecret ?? randomBytes(32);
+      this.#store = memorySandboxStore({ idTag, fingerprintSecret: this.#secret });
+    }
   }
 
   // ---------------------------------------------------------------- test hooks
@@ -305,46 +315,54 @@ export class TestGateway implements PaymentGateway {
     return this;
   }
 
-  /** Every call made so far (operation and idempotency key), oldest first. */
+  /** Every call made through this object so far (operation and idempotency key), oldest first. */
   get calls(): readonly TestGatewayCall[] {
     return this.#calls.map((c) => ({ ...c }));
   }
 
   /** Charges made so far, oldest first. */
-  get charges(): readonly TestCharge[] {
-    return [...this.#charges.values()].map(clone);
+  async listCharges(): Promise<TestCharge[]> {
+    return this.#store.atomically((tx) => tx.list<TestCharge>('charges'));
   }
 
   /** Refunds made so far, oldest first. */
-  get refunds(): readonly RefundResult[] {
-    return [...this.#refunds.values()].map(clone);
+  async listRefunds(): Promise<RefundResult[]> {
+    return this.#store.atomically((tx) => tx.list<RefundResult>('refunds'));
   }
 
   /** Number of cards currently on file for a customer (0 for an unknown customer). */
-  cardCount(externalCustomerId: string): number {
-    return this.#customers.get(externalCustomerId)?.cardIds.length ?? 0;
+  async cardCount(externalCustomerId: string): Promise<number> {
+    return this.#store.atomically(async (tx) => (await tx.list('cards', externalCustomerId)).length);
   }
 
   /**
-   * Tokenize a card number like Stripe.js would (`ttok_<tag>_N`, usable once). The number is not
-   * kept: only brand, last 4, fingerprint and the table behaviour.
+   * Tokenize a card number like Stripe.js would (`ttok_<tag>_N`, usable once, in this process).
+   * The number is not kept: only brand, last 4, fingerprint and the table behaviour.
    */
-  createToken(input: {
+  async createToken(input: {
     pan: Pan;
     expMonth: number;
     expYear: number;
     name?: string | null;
     address?: Partial<GatewayAddress>;
-  }): string {
-    const source = this.#tokenSource(input.pan, input.expMonth, input.expYear, input.name, input.address);
-    const id = this.#nextId('ttok');
+  }): Promise<string> {
+    const secret = await this.#fingerprintSecret();
+    const source = this.#tokenSource(
+      secret,
+      input.pan,
+      input.expMonth,
+      input.expYear,
+      input.name,
+      input.address,
+    );
+    const id = `ttok_${this.#idTag}_${++this.#tokenCounter}`;
     this.#tokens.set(id, { source, used: false });
     return id;
   }
 
-  /** HMAC-SHA256 of the card number under this instance's secret (base64url, 22 chars). */
-  fingerprintOf(pan: Pan): string {
-    return createHmac('sha256', this.#secret).update(pan.reveal(), 'utf8').digest('base64url').slice(0, 22);
+  /** HMAC-SHA256 of the card number under this gateway's secret (base64url, 22 chars). */
+  async fingerprintOf(pan: Pan): Promise<string> {
+    return fingerprint(await this.#fingerprintSecret(), pan);
   }
 
   // ---------------------------------------------------------------- the port
@@ -354,64 +372,70 @@ export class TestGateway implements PaymentGateway {
       'createCustomer',
       input.idempotencyKey,
       { email: input.email, name: input.name, metadata: input.metadata },
-      () => {
+      async (tx) => {
         checkMetadata(input.metadata);
-        const id = this.#nextId('tcus');
-        this.#customers.set(id, {
+        const id = await tx.nextId('tcus');
+        const customer: StoredCustomer = {
           id,
           email: input.email ?? null,
           name: input.name ?? null,
           metadata: cleanMetadata(input.metadata),
-          cardIds: [],
-        });
+        };
+        await tx.put('customers', id, customer);
         return { externalCustomerId: id };
       },
     );
   }
 
   async retrieveCard(ref: CardRef): Promise<GatewayCard> {
-    return this.#run('retrieveCard', undefined, null, () => clone(this.#ownedCard(ref).card));
+    return this.#run('retrieveCard', undefined, null, async (tx) => (await this.#ownedCard(tx, ref)).card);
   }
 
   async listCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }> {
-    return this.#run('listCards', undefined, null, () => this.#list(input));
+    return this.#run('listCards', undefined, null, (tx) => this.#list(tx, input));
   }
 
   async createCardFromToken(input: CreateCardFromTokenInput): Promise<GatewayCard> {
     const params = { customer: input.externalCustomerId, token: input.token, metadata: input.metadata };
-    return this.#run('createCardFromToken', input.idempotencyKey, params, () => {
-      const customer = this.#customer(input.externalCustomerId);
+    return this.#run('createCardFromToken', input.idempotencyKey, params, async (tx, secret) => {
+      const customer = await this.#customer(tx, input.externalCustomerId);
       checkMetadata(input.metadata);
-      const source = this.#resolveToken(input.token);
-      return this.#attach(customer, source, input.metadata);
+      const source = this.#resolveToken(secret, input.token);
+      return this.#attach(tx, customer, source, input.metadata);
     });
   }
 
   async createCardFromNumber(input: CreateCardFromNumberInput): Promise<GatewayCard> {
     if (!Pan.isPan(input.pan)) throw invalid('A card number (Pan) is required.', 'card[number]');
+    const secret = await this.#fingerprintSecret();
     const params = {
       customer: input.externalCustomerId,
-      number: this.fingerprintOf(input.pan),
-      cvc: input.cvv
-        ? createHmac('sha256', this.#secret).update(input.cvv.reveal()).digest('base64url')
-        : null,
+      number: fingerprint(secret, input.pan),
+      cvc: input.cvv ? createHmac('sha256', secret).update(input.cvv.reveal()).digest('base64url') : null,
       expMonth: input.expMonth,
       expYear: input.expYear,
       name: input.name,
       address: input.address,
       metadata: input.metadata,
     };
-    return this.#run('createCardFromNumber', input.idempotencyKey, params, () => {
-      const customer = this.#customer(input.externalCustomerId);
+    return this.#run('createCardFromNumber', input.idempotencyKey, params, async (tx) => {
+      const customer = await this.#customer(tx, input.externalCustomerId);
       checkMetadata(input.metadata);
-      const source = this.#tokenSource(input.pan, input.expMonth, input.expYear, input.name, input.address);
-      return this.#attach(customer, source, input.metadata);
+      const source = this.#tokenSource(
+        secret,
+        input.pan,
+        input.expMonth,
+        input.expYear,
+        input.name,
+        input.address,
+      );
+      return this.#attach(tx, customer, source, input.metadata);
     });
   }
 
   async updateCard(ref: CardRef, patch: UpdateCardPatch, idempotencyKey: string): Promise<GatewayCard> {
-    return this.#run('updateCard', idempotencyKey, { ref, patch }, () => {
-      const stored = this.#ownedCard(ref);
+    return this.#run('updateCard', idempotencyKey, { ref, patch }, async (tx) => {
+      const stored = await this.#ownedCard(tx, ref);
       checkMetadata(patch.metadata);
       const expMonth = patch.expMonth ?? stored.card.expMonth;
       const expYear = patch.expYear ?? stored.card.expYear;
@@ -429,17 +453,15 @@ export class TestGateway implements PaymentGateway {
         address: mergeAddress(stored.card.address, patch.address),
         metadata: patch.metadata ? mergeMetadata(stored.card.metadata, patch.metadata) : stored.card.metadata,
       };
-      stored.card = next;
-      return clone(next);
+      await tx.put('cards', ref.externalCardId, { ...stored, card: next });
+      return next;
     });
   }
 
   async deleteCard(ref: CardRef, idempotencyKey?: string): Promise<void> {
-    await this.#run('deleteCard', idempotencyKey, { ref }, () => {
-      this.#ownedCard(ref);
-      this.#cards.delete(ref.externalCardId);
-      const customer = this.#customers.get(ref.externalCustomerId);
-      if (customer) customer.cardIds = customer.cardIds.filter((id) => id !== ref.externalCardId);
+    await this.#run('deleteCard', idempotencyKey, { ref }, async (tx) => {
+      await this.#ownedCard(tx, ref);
+      await tx.delete('cards', ref.externalCardId);
       return null;
     });
   }
@@ -453,7 +475,7 @@ export class TestGateway implements PaymentGateway {
       description: input.description,
       metadata: input.metadata,
     };
-    return this.#run('charge', input.idempotencyKey, params, () => {
+    return this.#run('charge', input.idempotencyKey, params, async (tx) => {
       if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 1) {
         throw invalid(
           'This value must be greater than or equal to 1.',
@@ -469,8 +491,11 @@ export class TestGateway implements PaymentGateway {
         );
       }
       checkMetadata(input.metadata);
-      const customer = this.#customer(input.externalCustomerId);
-      const stored = this.#cards.get(input.externalCardId);
+      const customer = await this.#customer(tx, input.externalCustomerId);
+      const stored =
+        typeof input.externalCardId === 'string'
+          ? await tx.get<StoredCard>('cards', input.externalCardId)
+          : undefined;
       if (!stored || stored.card.externalCustomerId !== customer.id) {
         throw gatewayError(
           'not_found',
@@ -480,7 +505,7 @@ export class TestGateway implements PaymentGateway {
       }
       if (stored.behaviour.outcome !== 'success') throw declineError(stored.behaviour.decline);
       const charge: TestCharge = {
-        id: this.#nextId('tch'),
+        id: await tx.nextId('tch'),
         customerId: customer.id,
         cardId: stored.card.externalCardId,
         amountMinor: input.amountMinor,
@@ -490,7 +515,7 @@ export class TestGateway implements PaymentGateway {
         refunded: false,
         amountRefunded: 0,
       };
-      this.#charges.set(charge.id, charge);
+      await tx.put('charges', charge.id, charge, customer.id);
       return {
         chargeId: charge.id,
         amountMinor: charge.amountMinor,
@@ -505,35 +530,32 @@ export class TestGateway implements PaymentGateway {
     key: string;
     value: string;
   }): Promise<GatewayCard | null> {
-    return this.#run('findCardByMetadata', undefined, null, () => {
-      const customer = this.#customer(input.externalCustomerId);
-      for (const id of customer.cardIds) {
-        const card = this.#cards.get(id)?.card;
-        if (card && card.metadata[input.key] === input.value) return clone(card);
-      }
-      return null;
+    return this.#run('findCardByMetadata', undefined, null, async (tx) => {
+      const customer = await this.#customer(tx, input.externalCustomerId);
+      const cards = await tx.list<StoredCard>('cards', customer.id);
+      return cards.find((c) => c.card.metadata[input.key] === input.value)?.card ?? null;
     });
   }
 
   async refund(input: RefundInput): Promise<RefundResult> {
     const params = { charge: input.chargeId, metadata: input.metadata };
-    return this.#run('refund', input.idempotencyKey, params, () => {
+    return this.#run('refund', input.idempotencyKey, params, async (tx) => {
       checkMetadata(input.metadata);
-      const charge = typeof input.chargeId === 'string' ? this.#charges.get(input.chargeId) : undefined;
+      const charge =
+        typeof input.chargeId === 'string' ? await tx.get<TestCharge>('charges', input.chargeId) : undefined;
       if (!charge) throw notFound(`No such charge: '${String(input.chargeId)}'`, 'charge');
       // Already refunded in full (e.g. by an earlier attempt under another key): done.
-      const existing = this.#refunds.get(charge.id);
-      if (charge.refunded && existing) return clone(existing);
+      const existing = await tx.get<RefundResult>('refunds', charge.id);
+      if (charge.refunded && existing) return existing;
       const refund: RefundResult = {
-        refundId: this.#nextId('tre'),
+        refundId: await tx.nextId('tre'),
         chargeId: charge.id,
         amountMinor: charge.amountMinor - charge.amountRefunded,
         status: 'succeeded',
       };
-      charge.amountRefunded = charge.amountMinor;
-      charge.refunded = true;
-      this.#refunds.set(charge.id, refund);
-      return clone(refund);
+      await tx.put('charges', charge.id, { ...charge, amountRefunded: charge.amountMinor, refunded: true });
+      await tx.put('refunds', charge.id, refund, charge.customerId);
+      return refund;
     });
   }
 
@@ -542,10 +564,10 @@ export class TestGateway implements PaymentGateway {
     key: string;
     value: string;
   }): Promise<FoundCharge | null> {
-    return this.#run('findChargeByMetadata', undefined, null, () => {
-      const customer = this.#customer(input.externalCustomerId);
+    return this.#run('findChargeByMetadata', undefined, null, async (tx) => {
+      const customer = await this.#customer(tx, input.externalCustomerId);
       // Newest first, like Stripe's list.
-      const charges = [...this.#charges.values()].filter((c) => c.customerId === customer.id).reverse();
+      const charges = (await tx.list<TestCharge>('charges', customer.id)).reverse();
       const charge = charges.find((c) => c.metadata[input.key] === input.value);
       if (!charge) return null;
       const found: FoundCharge = {
@@ -554,7 +576,7 @@ export class TestGateway implements PaymentGateway {
         currency: charge.currency,
         status: 'succeeded',
         refunded: charge.refunded,
-        metadata: clone(charge.metadata),
+        metadata: charge.metadata,
       };
       return found;
     });
@@ -562,10 +584,9 @@ export class TestGateway implements PaymentGateway {
 
   // ---------------------------------------------------------------- internals
 
-  #nextId(prefix: string): string {
-    const n = (this.#counters.get(prefix) ?? 0) + 1;
-    this.#counters.set(prefix, n);
-    return `${prefix}_${this.#idTag}_${n}`;
+  async #fingerprintSecret(): Promise<Buffer> {
+    this.#secret ??= await this.#store.fingerprintSecret();
+    return this.#secret;
   }
 
   #takeFault(operation: TestGatewayOperation): PendingFault | undefined {
@@ -586,14 +607,15 @@ export class TestGateway implements PaymentGateway {
   }
 
   /**
-   * One port call: record it, apply a pending fault, replay or record the idempotent
-   * outcome (successes and declines, like Stripe), and hand out copies only.
+   * One port call: record it, apply a pending fault, then — alone and atomically in the store —
+   * replay or record the idempotent outcome (successes and declines, like Stripe). Faults stay
+   * in this process; the state and the idempotency records are the store's.
    */
   async #run<T>(
     operation: TestGatewayOperation,
     idempotencyKey: string | undefined,
     params: unknown,
-    effect: () => T,
+    effect: (tx: SandboxTx, secret: Buffer) => Promise<T>,
   ): Promise<T> {
     this.#calls.push(idempotencyKey === undefined ? { operation } : { operation, idempotencyKey });
     await Promise.resolve(); // always asynchronous, like a real gateway
@@ -603,44 +625,41 @@ export class TestGateway implements PaymentGateway {
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0)) {
       throw invalid('An idempotency key must be a non-empty string.', 'Idempotency-Key');
     }
-    let outcome: Outcome;
-    const record = idempotencyKey === undefined ? undefined : this.#idempotency.get(idempotencyKey);
+    const secret = await this.#fingerprintSecret();
     const requestHash =
       idempotencyKey === undefined
         ? ''
-        : createHmac('sha256', this.#secret)
+        : createHmac('sha256', secret)
             .update(`${operation}\n${canonical(params)}`)
             .digest('base64url');
-    if (record) {
-      if (record.operation !== operation || record.requestHash !== requestHash) {
-        throw invalid(
-          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-        );
+    const outcome = await this.#store.atomically(async (tx): Promise<Outcome> => {
+      const record =
+        idempotencyKey === undefined
+          ? undefined
+          : await tx.get<IdempotencyRecord>('idempotency', idempotencyKey);
+      if (record) {
+        if (record.operation !== operation || record.requestHash !== requestHash) {
+          throw invalid(
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          );
+        }
+        return record.outcome;
       }
-      outcome = record.outcome;
-    } else {
+      let result: Outcome;
       try {
-        outcome = { ok: true, value: effect() };
+        result = { ok: true, value: (await effect(tx, secret)) ?? null };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        outcome = { ok: false, error };
+        // Errors are kept as plain data: a stored DomainError would come back as an Error.
+        result = { ok: false, error: { code: error.code, message: error.message, details: error.details } };
       }
-      const replayable = outcome.ok || outcome.error.code === 'GATEWAY_DECLINED';
+      const replayable = result.ok || result.error.code === 'GATEWAY_DECLINED';
       if (idempotencyKey !== undefined && replayable) {
-        // Errors are stored as plain data: structuredClone would turn a DomainError into an Error.
-        const stored: Outcome = outcome.ok
-          ? { ok: true, value: clone(outcome.value) }
-          : {
-              ok: false,
-              error: {
-                code: outcome.error.code,
-                message: outcome.error.message,
-                details: clone(outcome.error.details),
-              },
-            };
-        this.#idempotency.set(idempotencyKey, { operation, requestHash, outcome: stored });
+        const stored: IdempotencyRecord = { operation, requestHash, outcome: result };
+        await tx.put('idempotency', idempotencyKey, stored);
       }
-    }
+      return result;
+    });
 
     if (fault) throw this.#faultError(fault); // 'after': the effect happened, the answer is lost
     if (!outcome.ok) {
@@ -650,39 +669,41 @@ export class TestGateway implements PaymentGateway {
     return clone(outcome.value) as T;
   }
 
-  #customer(id: string): StoredCustomer {
-    const customer = typeof id === 'string' ? this.#customers.get(id) : undefined;
+  async #customer(tx: SandboxTx, id: string): Promise<StoredCustomer> {
+    const customer = typeof id === 'string' ? await tx.get<StoredCustomer>('customers', id) : undefined;
     if (!customer) throw notFound(`No such customer: '${String(id)}'`, 'customer');
     return customer;
   }
 
   /** The card if it belongs to the customer; Stripe's wording otherwise. */
-  #ownedCard(ref: CardRef): StoredCard {
-    const customer = this.#customer(ref.externalCustomerId);
-    const stored = this.#cards.get(ref.externalCardId);
+  async #ownedCard(tx: SandboxTx, ref: CardRef): Promise<StoredCard> {
+    const customer = await this.#customer(tx, ref.externalCustomerId);
+    const stored =
+      typeof ref.externalCardId === 'string'
+        ? await tx.get<StoredCard>('cards', ref.externalCardId)
+        : undefined;
     if (!stored || stored.card.externalCustomerId !== customer.id) {
       throw notFound(`No such source: '${String(ref.externalCardId)}'`, 'id');
     }
     return stored;
   }
 
-  #list(input: ListCardsInput): { data: GatewayCard[]; hasMore: boolean } {
+  async #list(tx: SandboxTx, input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }> {
     const limit = input.limit ?? LIST_DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
       throw invalid(`Invalid limit: must be an integer from 1 to ${LIST_MAX_LIMIT}.`, 'limit');
     }
-    const customer = this.#customer(input.externalCustomerId);
-    const ids = [...customer.cardIds].reverse(); // newest first, like Stripe
+    const customer = await this.#customer(tx, input.externalCustomerId);
+    const cards = (await tx.list<StoredCard>('cards', customer.id)).reverse(); // newest first, like Stripe
     let start = 0;
     if (input.startingAfter !== undefined) {
-      const index = ids.indexOf(input.startingAfter);
+      const index = cards.findIndex((c) => c.card.externalCardId === input.startingAfter);
       if (index < 0) throw invalid(`No such source: '${input.startingAfter}'`, 'starting_after');
       start = index + 1;
     }
-    const page = ids.slice(start, start + limit);
     return {
-      data: page.map((id) => clone(this.#cards.get(id)!.card)),
-      hasMore: start + limit < ids.length,
+      data: cards.slice(start, start + limit).map((c) => c.card),
+      hasMore: start + limit < cards.length,
     };
   }
 
@@ -712,6 +733,7 @@ export class TestGateway implements PaymentGateway {
   }
 
   #tokenSource(
+    secret: Buffer,
     pan: Pan,
     expMonth: number,
     expYear: number,
@@ -723,7 +745,7 @@ export class TestGateway implements PaymentGateway {
     return {
       brand: pan.brand,
       last4: pan.last4,
-      fingerprint: this.fingerprintOf(pan),
+      fingerprint: fingerprint(secret, pan),
       behaviour: entry?.behaviour ?? { outcome: 'success' },
       expMonth,
       expYear,
@@ -732,13 +754,13 @@ export class TestGateway implements PaymentGateway {
     };
   }
 
-  #resolveToken(token: string): TokenSource {
+  #resolveToken(secret: Buffer, token: string): TokenSource {
     if (typeof token !== 'string' || token.length === 0) throw invalid('A token is required.', 'source');
     const magic = testCardByToken(token);
     if (magic) {
       // Magic test tokens are reusable; each use is a new card (like Stripe's tok_visa).
       const year = this.#now().getUTCFullYear();
-      return this.#tokenSource(Pan.parse(magic.number), 12, year + 5, null, undefined);
+      return this.#tokenSource(secret, Pan.parse(magic.number), 12, year + 5, null, undefined);
     }
     const stored = this.#tokens.get(token);
     if (!stored) {
@@ -755,13 +777,14 @@ export class TestGateway implements PaymentGateway {
     return stored.source;
   }
 
-  #attach(
+  async #attach(
+    tx: SandboxTx,
     customer: StoredCustomer,
     source: TokenSource,
     metadata: Record<string, string> | undefined,
-  ): GatewayCard {
+  ): Promise<GatewayCard> {
     if (source.behaviour.outcome === 'declined') throw declineError(source.behaviour.decline);
-    const id = this.#nextId('tcard');
+    const id = await tx.nextId('tcard');
     const card: GatewayCard = {
       externalCardId: id,
       externalCustomerId: customer.id,
@@ -774,9 +797,9 @@ export class TestGateway implements PaymentGateway {
       fingerprint: source.fingerprint,
       metadata: cleanMetadata(metadata),
     };
-    this.#cards.set(id, { card, behaviour: source.behaviour });
-    customer.cardIds.push(id);
-    return clone(card);
+    const stored: StoredCard = { card, behaviour: source.behaviour };
+    await tx.put('cards', id, stored, customer.id);
+    return card;
   }
 }
 

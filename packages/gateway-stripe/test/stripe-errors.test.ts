@@ -1,12 +1,7 @@
+import { DomainError, gatewayError, gatewayErrorKindOf, isGatewayError } from '@cardbridge/core';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/errors.js';
-import {
-  classifyStripeError,
-  gatewayError,
-  gatewayErrorKindOf,
-  isGatewayError,
-} from '../../src/gateway/index.js';
+import { classifyStripeError } from '../src/index.js';
 
 const E = Stripe.errors;
 const raw = (fields: Record<string, unknown>) => E.StripeError.generate(fields as never);

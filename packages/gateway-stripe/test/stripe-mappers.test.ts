@@ -1,11 +1,11 @@
+import { countryFromAlpha2 } from '@cardbridge/core';
 import { describe, expect, it } from 'vitest';
-import { countryFromAlpha2 } from '../../src/countries.js';
 import {
   mapStripeCard,
   mapStripePaymentMethod,
   type StripeCardLike,
   type StripePaymentMethodLike,
-} from '../../src/gateway/index.js';
+} from '../src/index.js';
 import { readStripeFixture } from './shared.js';
 
 const fixtures = readStripeFixture<{ resources: Record<string, Record<string, unknown>> }>(

@@ -1,5 +1,14 @@
+export { cardTypeFromStripeBrand, type StripeBrandForm, stripeBrandFromCardType } from './brand.js';
 export { type ClassifyContext, classifyStripeError, stripeErrorKind } from './errors.js';
 export { createCheckedHttpClient, MalformedStripeBodyError } from './http-client.js';
+export {
+  type StripeConfig,
+  type StripeCredentials,
+  stripeConfig,
+  stripeCredentials,
+  stripeKind,
+  stripeSecretKeySchema,
+} from './kind.js';
 export { blankToNull, mapStripeCard, mapStripeCardAddress, type StripeCardLike } from './map-card.js';
 export {
   mapStripeAddress,

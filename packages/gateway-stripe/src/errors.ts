@@ -1,5 +1,4 @@
-import { DomainError } from '../../errors.js';
-import { type GatewayErrorKind, gatewayError } from '../errors.js';
+import { DomainError, type GatewayErrorKind, gatewayError } from '@cardbridge/core';
 import { type HttpMethod, isConnectionError, isStripeSdkError, retryAfterMs, statusCodeOf } from './retry.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   retryVerdict,
   withDeadline,
   withRetries,
-} from '../../src/gateway/index.js';
+} from '../src/index.js';
 
 const E = Stripe.errors;
 const http = (

@@ -1,6 +1,6 @@
-import { startStripeEmulator } from '../../../stripe-emulator/src/index.js';
-import { runGatewayContract } from '../../src/gateway/contract.js';
-import { StripeGateway } from '../../src/gateway/index.js';
+import { runGatewayContract } from '@cardbridge/core/testing';
+import { startStripeEmulator } from '../../stripe-emulator/src/index.js';
+import { StripeGateway } from '../src/index.js';
 
 /**
  * The Stripe adapter over real HTTP against the Stripe emulator: once on the platform

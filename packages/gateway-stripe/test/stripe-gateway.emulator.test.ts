@@ -1,8 +1,8 @@
+import { Pan } from '@cardbridge/core';
+import { expectGatewayError } from '@cardbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStripeEmulator } from '../../../stripe-emulator/src/index.js';
-import { Pan } from '../../src/card/index.js';
-import { expectGatewayError } from '../../src/gateway/contract.js';
-import { StripeGateway, type StripeGatewayOptions, type StripeOperation } from '../../src/gateway/index.js';
+import { startStripeEmulator } from '../../stripe-emulator/src/index.js';
+import { StripeGateway, type StripeGatewayOptions, type StripeOperation } from '../src/index.js';
 import { describeErrors, stripeSchemas } from './stripe-schema.js';
 
 type Emulator = Awaited<ReturnType<typeof startStripeEmulator>>;

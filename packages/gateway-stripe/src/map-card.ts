@@ -1,6 +1,6 @@
-import { cardTypeFromStripeBrand } from '../../card/index.js';
-import { normalizeCountryToAlpha2 } from '../../countries.js';
-import type { GatewayAddress, GatewayCard } from '../port.js';
+import type { GatewayAddress, GatewayCard } from '@cardbridge/core';
+import { normalizeCountryToAlpha2 } from '@cardbridge/core';
+import { cardTypeFromStripeBrand } from './brand.js';
 
 /**
  * Stripe `card` object (a customer source, `card_…`) → GatewayCard. Pure; the one mapper

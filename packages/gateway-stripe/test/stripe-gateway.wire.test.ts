@@ -1,7 +1,7 @@
+import { Cvv, Pan } from '@cardbridge/core';
+import { expectGatewayError } from '@cardbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Cvv, Pan } from '../../src/card/index.js';
-import { expectGatewayError } from '../../src/gateway/contract.js';
-import { StripeGateway, type StripeGatewayOptions } from '../../src/gateway/index.js';
+import { StripeGateway, type StripeGatewayOptions } from '../src/index.js';
 import { formFields, type StubStripe, startStubStripe, stripeCard, stripeError } from './stub-stripe.js';
 
 /**

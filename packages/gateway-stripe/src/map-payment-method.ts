@@ -1,7 +1,6 @@
-import { cardTypeFromStripeBrand } from '../../card/index.js';
-import { normalizeCountryToAlpha2 } from '../../countries.js';
-import { gatewayError } from '../errors.js';
-import type { GatewayAddress, GatewayCard } from '../port.js';
+import type { GatewayAddress, GatewayCard } from '@cardbridge/core';
+import { gatewayError, normalizeCountryToAlpha2 } from '@cardbridge/core';
+import { cardTypeFromStripeBrand } from './brand.js';
 import { blankToNull, idOf, metadataOf } from './map-card.js';
 
 /**

@@ -1,8 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
-import type { z } from 'zod';
-import { maskCardNumber, Pan } from '../../card/index.js';
-import { gatewayError, isGatewayError } from '../errors.js';
 import {
   type CardRef,
   type ChargeInput,
@@ -13,14 +9,20 @@ import {
   type FoundCharge,
   type GatewayAddress,
   type GatewayCard,
+  gatewayError,
+  isGatewayError,
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
   type ListCardsInput,
+  maskCardNumber,
+  Pan,
   type PaymentGateway,
   type RefundInput,
   type RefundResult,
   type UpdateCardPatch,
-} from '../port.js';
+} from '@cardbridge/core';
+import Stripe from 'stripe';
+import type { z } from 'zod';
 import { classifyStripeError } from './errors.js';
 import { createCheckedHttpClient } from './http-client.js';
 import { mapStripeCard, type StripeCardLike } from './map-card.js';

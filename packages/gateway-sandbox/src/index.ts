@@ -1,0 +1,7 @@
+export {
+  createSandboxGateway,
+  type SandboxConfig,
+  type SandboxRuntime,
+  sandboxConfig,
+  sandboxKind,
+} from './kind.js';
