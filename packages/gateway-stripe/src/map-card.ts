@@ -4,7 +4,7 @@ import { cardTypeFromStripeBrand } from './brand.js';
 
 /**
  * Stripe `card` object (a customer source, `card_…`) → GatewayCard. Pure; the one mapper
- * for this source (DESIGN house rule 3). `exp_year` stays 4-digit (the DTO mapper makes
+ * for this source (house rule 3, docs/architecture.md). `exp_year` stays 4-digit (the DTO mapper makes
  * YY); the brand goes through `cardTypeFromStripeBrand` ('Visa', 'American Express', …;
  * 'Unknown' → null); `address_country` (free text on Stripe cards) is normalised to ISO
  * alpha-2 (alpha-2/alpha-3/English name accepted, anything else → null); Stripe's own

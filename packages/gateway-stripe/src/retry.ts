@@ -1,5 +1,5 @@
 /**
- * Our one retry policy for gateway calls (RELIABILITY "Faults"). The Stripe SDK runs with
+ * Our one retry policy for gateway calls (docs/architecture.md, "What card data and its owners are owed": Faults). The Stripe SDK runs with
  * `maxNetworkRetries: 0`, so every retry decision is made here and can be tested.
  *
  * Retried, at most `maxRetries` times, with jittered exponential backoff:

@@ -6,7 +6,7 @@ import type { GatewayCard, PaymentGateway } from './port.js';
 import { testCardNumbers } from './test/test-cards.js';
 
 /**
- * The shared contract every PaymentGateway passes (DESIGN house rule 4), written with
+ * The shared contract every PaymentGateway passes (house rule 4, docs/architecture.md), written with
  * vitest so any package can run it:
  *
  * ```ts

@@ -1,7 +1,7 @@
 import type { CardType, Cvv, Pan } from '../card/index.js';
 
 /**
- * The one port every payment gateway implements (DESIGN house rule 4). Adapters: the
+ * The one port every payment gateway implements (house rule 4, docs/architecture.md). Adapters: the
  * Stripe adapter (`@cardbridge/gateway-stripe`, the official SDK) and the in-process test gateway (`test/`).
  * Both pass the shared contract suite in `contract.ts`.
  *
