@@ -4,7 +4,7 @@ import type { Logger } from '@cardbridge/api';
 import { MasterKey } from '@cardbridge/core';
 import type { Env } from './env.js';
 
-export const masterKeyFileName = 'master.key';
+const masterKeyFileName = 'master.key';
 
 /**
  * CARDBRIDGE_MASTER_KEY when set. Otherwise, outside production only, a key generated once

@@ -16,7 +16,7 @@ export function installProcessGuards(logger: Logger): void {
   });
 }
 
-export const shutdownSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const shutdownSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * One signal stops the server once, however many arrive: a terminal's Ctrl-C reaches every

@@ -26,11 +26,11 @@ export interface GlobalFlags {
   apiKeySource?: 'env' | 'flag';
 }
 
-export function dataDirOf(flags: Pick<GlobalFlags, 'dataDir'>): string {
+function dataDirOf(flags: Pick<GlobalFlags, 'dataDir'>): string {
   return flags.dataDir ? path.resolve(flags.dataDir) : defaultDataDir;
 }
 
-export function bootstrapKeyPath(flags: Pick<GlobalFlags, 'dataDir'>): string {
+function bootstrapKeyPath(flags: Pick<GlobalFlags, 'dataDir'>): string {
   return path.join(dataDirOf(flags), bootstrapKeyFileName);
 }
 

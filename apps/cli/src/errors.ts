@@ -121,7 +121,7 @@ function toIssues(raw: unknown): FieldIssue[] {
  * Commander repeats a bad token back (`unknown option '--card=4242…'`): anything that looks
  * like a card number (12 to 19 digits, spaces or dashes between) is blanked out first.
  */
-export function redactCardNumbers(text: string): string {
+function redactCardNumbers(text: string): string {
   return text.replace(/\d(?:[ -]?\d){11,18}/g, '[redacted]');
 }
 
@@ -194,7 +194,7 @@ function serverFailure(message: string): Failure {
 }
 
 /** API field → the flag that sets it, so an issue can name both. */
-export const flagForField: Record<string, string> = {
+const flagForField: Record<string, string> = {
   firstName: '--first-name',
   lastName: '--last-name',
   email: '--email',

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 
-export { type Io, json, processIo } from './io.js';
+export type { Io } from './io.js';
 
 type Cell = string | number | boolean | null | undefined;
 

@@ -15,7 +15,7 @@ const metadata = z.record(z.string(), z.unknown()).nullish();
 const int = z.number().int();
 
 /** A Card object (customer source `card_…`): what `mapStripeCard` reads. */
-export const stripeCardShape = z.looseObject({
+const stripeCardShape = z.looseObject({
   id,
   object: z.literal('card'),
   brand: z.string(),

@@ -69,7 +69,7 @@ export const statusCodeOf = (error: unknown): number | undefined => {
   return typeof status === 'number' ? status : undefined;
 };
 
-export const headerOf = (error: unknown, name: string): string | undefined => {
+const headerOf = (error: unknown, name: string): string | undefined => {
   const headers = shape(error).headers;
   if (typeof headers !== 'object' || headers === null) return undefined;
   const wanted = name.toLowerCase();

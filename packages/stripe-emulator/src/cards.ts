@@ -19,7 +19,7 @@ function today(): { year: number; month: number } {
 }
 
 /** Magic tokens and PaymentMethods expire a year from now, as Stripe's do. */
-export function defaultExpiry(): { exp_month: number; exp_year: number } {
+function defaultExpiry(): { exp_month: number; exp_year: number } {
   const { year, month } = today();
   return { exp_month: month, exp_year: year + 1 };
 }
@@ -58,10 +58,10 @@ export const bracketed =
   (key: string): ParamName =>
   (field) =>
     `${key}[${field}]`;
-export const plain: ParamName = (field) => field;
+const plain: ParamName = (field) => field;
 
 /** Both parts required (token / PaymentMethod creation). */
-export function requiredExpiry(fields: FormObject, name: ParamName): { exp_month: number; exp_year: number } {
+function requiredExpiry(fields: FormObject, name: ParamName): { exp_month: number; exp_year: number } {
   const monthRaw = str(fields, 'exp_month', name('exp_month'));
   const yearRaw = str(fields, 'exp_year', name('exp_year'));
   if (!monthRaw) throw missingParam(name('exp_month'));

@@ -1,4 +1,4 @@
-import { echo, invalidRequest, missingParam } from './errors.js';
+import { echo, invalidRequest } from './errors.js';
 
 /**
  * Stripe's form encoding: `card[number]=…`, `metadata[k]=v`, `expand[]=a` or
@@ -71,12 +71,6 @@ export function nullableStr(params: FormObject, key: string, param = key): strin
   const value = str(params, key, param);
   if (value === undefined) return undefined;
   return value === '' ? null : value;
-}
-
-export function requiredStr(params: FormObject, key: string, param = key): string {
-  const value = str(params, key, param);
-  if (value === undefined || value === '') throw missingParam(param);
-  return value;
 }
 
 export function int(params: FormObject, key: string, param = key): number | undefined {

@@ -137,7 +137,7 @@ export function paymentMethodJson(pm: PaymentMethodRecord, livemode: boolean): J
   };
 }
 
-export function cardAddress(card: CardRecord): Address {
+function cardAddress(card: CardRecord): Address {
   return {
     city: card.address_city,
     country: card.address_country,

@@ -30,7 +30,7 @@ export type Params = Readonly<Record<string, ParamSpec>>;
 const enumOf = (...values: string[]): ParamSpec => ({ enum: values });
 
 /** Stripe's payment method types (API 2023-08-16). */
-export const PAYMENT_METHOD_TYPES = [
+const PAYMENT_METHOD_TYPES = [
   'acss_debit',
   'affirm',
   'afterpay_clearpay',
@@ -349,12 +349,12 @@ function oneOf(values: readonly string[]): string {
 }
 
 /** Stripe's error for a parameter the endpoint does not take. */
-export function unknownParam(name: string) {
+function unknownParam(name: string) {
   return invalidRequest(`Received unknown parameter: ${echo(name)}`, name, 'parameter_unknown');
 }
 
 /** Stripe's error for a value outside an enum (Stripe sends no `code` with it). */
-export function invalidEnum(name: string, values: readonly string[]) {
+function invalidEnum(name: string, values: readonly string[]) {
   return invalidRequest(`Invalid ${name}: must be one of ${oneOf(values)}`, name);
 }
 

@@ -223,7 +223,7 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** Brand by IIN prefix, for numbers that are not in the test table. */
-export function brandOf(digits: string): BrandKey {
+function brandOf(digits: string): BrandKey {
   const two = Number(digits.slice(0, 2));
   const three = Number(digits.slice(0, 3));
   const four = Number(digits.slice(0, 4));

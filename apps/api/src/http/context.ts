@@ -8,9 +8,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** The peer address (no proxy header is trusted: a client could forge it to dodge its limit). */
-export const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
-export function originOf(req: IncomingMessage): string {
+function originOf(req: IncomingMessage): string {
   const ua = String(req.headers['user-agent'] ?? '').slice(0, 80);
   return `${addressOf(req)}${ua ? ` ${ua}` : ''}`;
 }

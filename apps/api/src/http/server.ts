@@ -8,7 +8,7 @@ import { createContextFactory } from './context.js';
 
 const maxBodyBytes = 1_000_000;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
@@ -19,7 +19,7 @@ export interface RequestListenerOptions {
   maxBatchSize?: number;
 }
 
-export const defaultMaxBatchSize = 10;
+const defaultMaxBatchSize = 10;
 
 /** One request listener: health probes, tRPC under /trpc, a JSON 404 for the rest. */
 export function createRequestListener(deps: AppDeps, options: RequestListenerOptions = {}) {

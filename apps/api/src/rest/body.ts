@@ -3,12 +3,12 @@ import JSON5 from 'json5';
 import { RestError } from './errors.js';
 
 /** Same cap as the tRPC endpoint. */
-export const maxBodyBytes = 1_000_000;
+const maxBodyBytes = 1_000_000;
 
 const jsonContentType = /^\s*(?:application\/(?:[\w.+-]+\+)?json|text\/json)\s*(?:;|$)/i;
 
 /** The raw request body as text, refusing more than `limit` bytes with a 413. */
-export async function readBodyText(req: IncomingMessage, limit = maxBodyBytes): Promise<string> {
+async function readBodyText(req: IncomingMessage, limit = maxBodyBytes): Promise<string> {
   const tooLarge = () => new RestError(413, 'Request body exceeds the 1 MB limit.', { connection: 'close' });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {

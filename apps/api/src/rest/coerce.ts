@@ -61,7 +61,7 @@ export function coerceFields(body: unknown, coercions: Record<string, Coercion>)
 }
 
 /** Composes coercions left to right: `pipe(nullToUndefined, toInt)`. */
-export function pipe(...steps: Coercion[]): Coercion {
+function pipe(...steps: Coercion[]): Coercion {
   return (value) => steps.reduce((v, step) => step(v), value);
 }
 

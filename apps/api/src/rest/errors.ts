@@ -35,7 +35,7 @@ export class RestError extends Error {
   }
 }
 
-export const apiErrorKey = 'Api Error';
+const apiErrorKey = 'Api Error';
 
 export function envelope(status: number, message: string, issues: readonly FieldIssue[] = []): ErrorEnvelope {
   return {

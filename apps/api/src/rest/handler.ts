@@ -10,7 +10,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { AnyRestRoute, HttpMethod, RestRequest } from './routes.js';
 import { restRoutes } from './routes.js';
 
-export const openApiPath = '/openapi.json';
+const openApiPath = '/openapi.json';
 
 /** Paths the REST handler answers; server.ts sends these here. */
 export const isRestPath = (pathname: string) => /^\/v1\//i.test(pathname) || pathname === openApiPath;
@@ -24,7 +24,7 @@ interface CompiledRoute {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `/v1/paymentMethods/{id}/creditCard` → a case-insensitive regex with one group per parameter. */
-export function compileRoute(route: AnyRestRoute): CompiledRoute {
+function compileRoute(route: AnyRestRoute): CompiledRoute {
   const paramNames: string[] = [];
   const source = route.path
     .split('/')
@@ -51,7 +51,7 @@ type Match =
   | { kind: 'method'; allow: HttpMethod[] }
   | { kind: 'none' };
 
-export function matchRoute(compiled: readonly CompiledRoute[], method: string, pathname: string): Match {
+function matchRoute(compiled: readonly CompiledRoute[], method: string, pathname: string): Match {
   const allow: HttpMethod[] = [];
   for (const c of compiled) {
     const m = c.pattern.exec(pathname);

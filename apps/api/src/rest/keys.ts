@@ -49,7 +49,7 @@ function unwrap(schema: z.ZodType, depth = 0): z.ZodType {
 }
 
 /** The object shape a schema accepts (through wrappers and refinements), if it is an object. */
-export function objectShapeOf(schema: z.ZodType): Shape | undefined {
+function objectShapeOf(schema: z.ZodType): Shape | undefined {
   const inner = unwrap(schema);
   const def = defOf(inner);
   return def.type === 'object' ? (def.shape ?? (inner as unknown as { shape: Shape }).shape) : undefined;

@@ -6,12 +6,12 @@ import type { AnyRestRoute, ParamDoc } from './routes.js';
 type JsonSchema = Record<string, unknown>;
 
 /** zod v4's native JSON Schema (draft 2020-12, which OpenAPI 3.1 uses as is). */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
 
-export function pathParamNames(template: string): string[] {
+function pathParamNames(template: string): string[] {
   return [...template.matchAll(/\{([^}/]+)\}/g)].map((m) => m[1]!);
 }
 

@@ -25,9 +25,9 @@ import type { ParamDoc } from './routes.js';
 /** The list procedure's maximum `limit`: rows per call of the walk. */
 export const walkLimit = 100;
 /** Fusebill's maximum page size. */
-export const maxPageSize = 100;
+const maxPageSize = 100;
 /** Without `pageSize`, a page holds Fusebill's maximum: a client that does not page gets 100 cards. */
-export const defaultPageSize = 100;
+const defaultPageSize = 100;
 
 const pageSizeSchema = z.number().int().min(1).max(maxPageSize).default(defaultPageSize);
 const pageNumberSchema = z.number().int().min(0).max(2_147_483_647).default(0);
@@ -100,11 +100,11 @@ export interface PageNumberInfo {
 }
 
 /** The last page's index: 0 for an empty list (page 0 exists, empty). */
-export const maxPageIndexOf = ({ total, pageSize }: Pick<PageNumberInfo, 'total' | 'pageSize'>) =>
+const maxPageIndexOf = ({ total, pageSize }: Pick<PageNumberInfo, 'total' | 'pageSize'>) =>
   Math.max(0, Math.ceil(total / pageSize) - 1);
 
-export const sortOrder = 'Descending';
-export const sortExpression = 'id';
+const sortOrder = 'Descending';
+const sortExpression = 'id';
 
 /**
  * Fusebill's pagination headers. `X-NextPage` and `X-PreviousPage` are -1 when there is no such

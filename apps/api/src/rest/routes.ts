@@ -161,7 +161,7 @@ export interface RestInvocation<P extends ProcedurePath> {
 export type AnyRestRoute = { [P in ProcedurePath]: RestRoute<P> }[ProcedurePath];
 
 /** Identity, for typing: `toResponse` gets the output type of `procedure`. */
-export const defineRoute = <P extends ProcedurePath>(route: RestRoute<P>): RestRoute<P> => route;
+const defineRoute = <P extends ProcedurePath>(route: RestRoute<P>): RestRoute<P> => route;
 
 /** A value from the query string, else from a JSON object body. */
 function queryOrBody(req: RestRequest, key: string): unknown {

@@ -26,7 +26,7 @@ const two = (n: number) => String(n).padStart(2, '0');
 const expiry = (c: PaymentMethodDto) => `${two(c.expirationMonth)}/${two(c.expirationYear)}`;
 const holder = (c: PaymentMethodDto) => [c.firstName, c.lastName].filter(Boolean).join(' ');
 
-export function cardRows(cards: PaymentMethodDto[]): string {
+function cardRows(cards: PaymentMethodDto[]): string {
   return table(
     ['id', 'default', 'type', 'number', 'expiry', 'name', 'status', 'external customer', 'external card'],
     cards.map((c) => [

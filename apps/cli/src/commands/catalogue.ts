@@ -71,7 +71,7 @@ export const commandCatalogue: readonly CommandEntry[] = [
   },
 ];
 
-export function catalogueEntry(name: string): CommandEntry {
+function catalogueEntry(name: string): CommandEntry {
   const entry = commandCatalogue.find((e) => e.name === name);
   if (!entry) throw new Error(`no command '${name}' in the catalogue`);
   return entry;

@@ -14,7 +14,7 @@ import { topLevelCommand } from './catalogue.js';
 const secretHint = (a: GatewayAccountDto) => (a.secretKeyLast4 ? `…${a.secretKeyLast4}` : null);
 const mode = (a: GatewayAccountDto) => (a.livemode ? 'live' : 'test');
 
-export function gatewayRows(accounts: GatewayAccountDto[]): string {
+function gatewayRows(accounts: GatewayAccountDto[]): string {
   return table(
     [
       'id',

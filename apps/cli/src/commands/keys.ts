@@ -35,7 +35,7 @@ export function secretNotice(secret: string, keyId: number): string {
 }
 
 /** A just-created key, without its public id (see `secretNotice`). */
-export function createdKeyTable(key: ApiKeyDto): string {
+function createdKeyTable(key: ApiKeyDto): string {
   return recordTable([
     ['key id', key.id],
     ['name', key.name],
@@ -44,7 +44,7 @@ export function createdKeyTable(key: ApiKeyDto): string {
   ]);
 }
 
-export function keyRows(keys: ApiKeyDto[]): string {
+function keyRows(keys: ApiKeyDto[]): string {
   return table(
     ['id', 'public id', 'name', 'scopes', 'created', 'last used', 'revoked'],
     keys.map((k) => [

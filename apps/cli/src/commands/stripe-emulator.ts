@@ -15,7 +15,7 @@ const emulatorFlags = z.strictObject({
 });
 
 /** Any `sk_test_…` key works against the emulator; this one is only a placeholder, not a secret. */
-export const emulatorDemoKey = 'sk_test_emulator_demo';
+const emulatorDemoKey = 'sk_test_emulator_demo';
 
 /** The default `untilStopped`: resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -41,7 +41,7 @@ interface Seeded {
  * What to paste next: a gateway account for the emulator, a customer, the import of a seeded
  * card; and with a seeded Connect account, the same through it.
  */
-export function nextSteps(url: string, seeded: readonly Seeded[]): string {
+function nextSteps(url: string, seeded: readonly Seeded[]): string {
   const lines = [
     'Next, with `./cardbridge serve` running (the emulator accepts any sk_test_ key):',
     `  ./cardbridge gateways add stripe --secret-key ${emulatorDemoKey} --api-base ${url} --default`,
