@@ -2,10 +2,11 @@ import { defineProject } from 'vitest/config';
 
 export default defineProject({
   test: {
-    // The database for the runtime test's server; then dist/ (what the package ships) once.
-    globalSetup: ['../../packages/db/src/testing/global-setup.ts', './test/build.global-setup.ts'],
+    // The runtime test's server needs the test database; the consumer test builds dist/ itself
+    // (`pnpm pack` runs the package's prepack).
+    globalSetup: ['../../packages/db/src/testing/global-setup.ts'],
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 90_000,
     hookTimeout: 180_000,
   },
 });
