@@ -28,7 +28,7 @@ function recordingFetch() {
     const entry: Sent = {
       url: String(input),
       method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers as HeadersInit | undefined),
+      headers: new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]),
     };
     sent.push(entry);
     const response = await fetch(input as string, init as RequestInit);
@@ -138,7 +138,7 @@ function scriptedFetch(responses: (() => Response)[]) {
     sent.push({
       url: String(input),
       method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers as HeadersInit | undefined),
+      headers: new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]),
     });
     const next = responses.shift();
     if (!next) throw new Error('no more scripted responses');
