@@ -5,4 +5,4 @@ export declare function createConsumer(tarball: string, sources: string[]): stri
 export declare function compile(
   dir: string,
   variant: string,
-): { status: number | null; output: string; ms: number };
+): { status: number | null; output: string; ms: number; cpuMs: number };
