@@ -74,7 +74,8 @@ try {
   }
   const [load] = loadavg();
   console.log(
-    `\nslowest consumer compile: ${s(worst)} (goal < ${goalMs / 1000} s); load average ${load.toFixed(1)} on ${availableParallelism()} cores`,
+    `\n* on CPU time. Slowest consumer compile: ${s(worst)} of CPU (goal < ${goalMs / 1000} s); ` +
+      `load average ${load.toFixed(1)} on ${availableParallelism()} cores`,
   );
 } finally {
   for (const dir of [work, ...dirs]) rmSync(dir, { recursive: true, force: true });
