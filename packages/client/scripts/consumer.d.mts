@@ -1,5 +1,5 @@
 export declare const pkgDir: string;
-export declare const variants: Record<'bundler' | 'node16', Record<string, unknown>>;
+export declare const variants: Record<'bundler' | 'node16' | 'node10', Record<string, unknown>>;
 export declare function packClient(destination: string): string;
 export declare function createConsumer(tarball: string, sources: string[]): string;
 export declare function compile(

@@ -56,6 +56,14 @@ export const variants = {
     lib: ['ES2022', 'DOM'],
     types: ['node'],
   },
+  // The resolution older apps still use: it reads the top-level `types` field.
+  node10: {
+    ...strict,
+    module: 'commonjs',
+    moduleResolution: 'node10',
+    lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
+    types: [],
+  },
 };
 
 function packageDir(name) {
