@@ -13,7 +13,8 @@
  * 4. Checks the declarations: imports only from @trpc/client, @trpc/server and dist itself;
  *    none of the server's names (drizzle, pino, stripe, node:http, PGlite, @cardbridge/…).
  *
- * `node scripts/build.mjs` (the package's `build` and `prepack`; tests run it in globalSetup).
+ * `node scripts/build.mjs`: the package's `build` and `prepack` (so `pnpm pack`, which
+ * test/consumer.test.ts and bench/consumer-compile.mjs run, builds first).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
