@@ -10,7 +10,7 @@ export * from '@cardbridge/api/test/helpers.js';
 export async function startTestServer(
   opts: { isProduction?: boolean; env?: Record<string, string>; rateLimits?: RateLimitConfig } = {},
 ) {
-  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
   const { startApp } = await import('../src/app.js');
@@ -32,5 +32,11 @@ export async function startTestServer(
     logger: createLogger({ level: 'debug', destination: logSink }),
   });
   const bootstrapKey = (await readFile(app.bootstrapKeyFile, 'utf8')).trim();
+  // Closing the app also removes its data dir: a suite leaves nothing behind in /tmp.
+  const closeApp = app.close;
+  app.close = async () => {
+    await closeApp();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   return { app, url: app.url, dataDir, bootstrapKey };
 }
