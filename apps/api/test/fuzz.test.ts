@@ -214,8 +214,9 @@ describe('fuzz: every procedure and route answers below 500 and the server stays
 
   beforeAll(async () => {
     emulator = await startStripeEmulator();
-    // Gateway calls get room to answer on a busy machine: a slow emulator is not what this tests.
-    s = await startTestServer({ env: { STRIPE_TIMEOUT_MS: '20000' } });
+    // Gateway calls get room to answer on a busy machine, and retries their real backoff: a slow
+    // or briefly unreachable emulator is not what this tests.
+    s = await startTestServer({ env: { STRIPE_TIMEOUT_MS: '20000' }, realRetryDelays: true });
     // A tenant of its own whose key holds every scope, platform included (tenants.create).
     const db = s.app.database.db;
     tenantId = (await insertTenant(db, { name: 'fuzz' })).id;

@@ -8,7 +8,12 @@ export * from '@cardbridge/api/test/helpers.js';
 
 /** The real HTTP server on a random port over a fresh test database, with a temp data dir. */
 export async function startTestServer(
-  opts: { isProduction?: boolean; env?: Record<string, string>; rateLimits?: RateLimitConfig } = {},
+  opts: {
+    isProduction?: boolean;
+    env?: Record<string, string>;
+    rateLimits?: RateLimitConfig;
+    realRetryDelays?: boolean;
+  } = {},
 ) {
   const { mkdtemp, readFile, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
@@ -26,7 +31,8 @@ export async function startTestServer(
       STRIPE_TIMEOUT_MS: '2000',
       ...opts.env,
     }),
-    gatewaySleep: async () => {},
+    // Retries of gateway calls do not wait in tests, unless a suite asks for the real backoff.
+    ...(opts.realRetryDelays ? {} : { gatewaySleep: async () => {} }),
     ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     database,
     logger: createLogger({ level: 'debug', destination: logSink }),
