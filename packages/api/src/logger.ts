@@ -26,8 +26,8 @@ const redactPaths = [
 ];
 
 /**
- * A number is a card number as much as a string is: a cursor sent as 4242424242424242 (a JSON
- * number) is still one. Integers (and bigints) whose digits the scrubber would mask are logged
+ * A number is a card number as much as a string is: a cursor sent as a 16-digit Luhn-valid JSON
+ * number is still one. Integers (and bigints) whose digits the scrubber would mask are logged
  * as the masked string.
  */
 function scrubNumber(value: number | bigint): number | bigint | string {
