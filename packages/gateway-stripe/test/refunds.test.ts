@@ -1,5 +1,4 @@
-import type { PaymentGateway } from '@cardbridge/core';
-import { expectGatewayError } from '@cardbridge/core/testing';
+import { expectGatewayError, testIdempotencyKey as key, paidCharge } from '@cardbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator } from '../../stripe-emulator/src/index.js';
 import { StripeGateway, type StripeGatewayOptions, type StripeOperation } from '../src/index.js';
@@ -9,27 +8,6 @@ import { StripeGateway, type StripeGatewayOptions, type StripeOperation } from '
  * against the emulator (idempotency keys, lost responses, Connect isolation, paging through
  * more than one page of charges).
  */
-
-let seq = 0;
-const key = (label: string) => `refunds-${Date.now()}-${label}-${++seq}`;
-
-async function paidCharge(gw: PaymentGateway, metadata?: Record<string, string>, amountMinor = 1000) {
-  const { externalCustomerId } = await gw.createCustomer({ idempotencyKey: key('cus') });
-  const card = await gw.createCardFromToken({
-    externalCustomerId,
-    token: 'tok_visa',
-    idempotencyKey: key('card'),
-  });
-  const charge = await gw.charge({
-    externalCustomerId,
-    externalCardId: card.externalCardId,
-    amountMinor,
-    currency: 'usd',
-    idempotencyKey: key('charge'),
-    ...(metadata ? { metadata } : {}),
-  });
-  return { customer: externalCustomerId, card, charge };
-}
 
 describe('StripeGateway refunds × Stripe emulator', () => {
   let emulator: Awaited<ReturnType<typeof startStripeEmulator>>;

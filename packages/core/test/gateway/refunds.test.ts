@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { expectGatewayError } from '../../src/gateway/contract.js';
-import { type PaymentGateway, TestGateway } from '../../src/gateway/index.js';
+import { TestGateway } from '../../src/gateway/index.js';
+import { paidCharge } from '../../src/testing/index.js';
 
 /**
  * Refunds and charge lookup beyond the shared contract: the test gateway's bookkeeping and
- * fault hooks, and the Stripe adapter's wire behaviour against the emulator (idempotency
- * keys, lost responses, Connect isolation, paging through more than one page of charges).
+ * fault hooks (the Stripe adapter's wire behaviour is in packages/gateway-stripe).
  */
-
-let seq = 0;
-const key = (label: string) => `refunds-${Date.now()}-${label}-${++seq}`;
-
-async function paidCharge(gw: PaymentGateway, metadata?: Record<string, string>, amountMinor = 1000) {
-  const { externalCustomerId } = await gw.createCustomer({ idempotencyKey: key('cus') });
-  const card = await gw.createCardFromToken({
-    externalCustomerId,
-    token: 'tok_visa',
-    idempotencyKey: key('card'),
-  });
-  const charge = await gw.charge({
-    externalCustomerId,
-    externalCardId: card.externalCardId,
-    amountMinor,
-    currency: 'usd',
-    idempotencyKey: key('charge'),
-    ...(metadata ? { metadata } : {}),
-  });
-  return { customer: externalCustomerId, card, charge };
-}
 
 describe('TestGateway refunds', () => {
   it('charges show refunded and amountRefunded; refunds are listed', async () => {
