@@ -21,7 +21,8 @@ import type { AppDeps } from '../../context.js';
 import { recordChange } from '../audit.js';
 import { requireGatewayAccount } from '../gateway-accounts.js';
 import { gatewayCustomerFor } from './gateway-customer.js';
-import { GatewaySteps, leaseFrom } from './gateway-steps.js';
+import { GatewaySteps } from './gateway-steps.js';
+import { leaseFrom } from './leases.js';
 import { requireEditablePaymentMethod } from './rows.js';
 
 /** An export's intent: its key is the intent's idempotency key (`cbi_<intent id>`). */

@@ -23,7 +23,7 @@ import { needs, resolveGateway } from '../gateway-accounts.js';
 import { checkDuplicate } from './duplicates.js';
 import { addressPatch, gatewayCustomerFor, nameOf } from './gateway-customer.js';
 import { GatewaySteps } from './gateway-steps.js';
-import { externalCardConflict, insertWithDefaultRule, withCustomerLock } from './rows.js';
+import { cardHeldElsewhere, externalCardConflict, insertWithDefaultRule, withCustomerLock } from './rows.js';
 
 /*
  * Cards whose number only a gateway holds: imported from a Stripe customer's vault (by
@@ -64,7 +64,7 @@ async function storeGatewayCard(deps: AppDeps, actor: Actor, s: Store): Promise<
         s.card.externalCardId,
       );
       if (existing) {
-        if (existing.customerId !== s.customerId) await externalCardConflictNow(existing, s.card);
+        if (existing.customerId !== s.customerId) throw cardHeldElsewhere(s.card.externalCardId, existing);
         return { row: existing, duplicate: undefined, inserted: false };
       }
       const duplicate = await checkDuplicate(tx, tenantId, s.customerId, s.card.fingerprint, s.policy, {
@@ -96,14 +96,6 @@ async function storeGatewayCard(deps: AppDeps, actor: Actor, s: Store): Promise<
   } catch (err) {
     return externalCardConflict(deps.db, err, tenantId, s.account.id, s.card.externalCardId);
   }
-}
-
-async function externalCardConflictNow(holder: PaymentMethodRow, card: GatewayCard): Promise<never> {
-  throw new DomainError(
-    'CONFLICT',
-    `Card ${card.externalCardId} already belongs to customer ${holder.customerId} as payment method ${holder.id}.`,
-    { paymentMethodId: holder.id },
-  );
 }
 
 async function importCard(

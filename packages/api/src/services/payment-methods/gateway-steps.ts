@@ -9,6 +9,7 @@ import {
   settleGatewayIntents,
 } from '@cardbridge/db';
 import type { AppDeps } from '../../context.js';
+import { intentIdempotencyKey, leaseFrom } from './leases.js';
 import { resolveIntent } from './recovery.js';
 
 export type GatewayAction = GatewayIntentRow['action'];
@@ -30,13 +31,7 @@ export interface StepIdentity {
   metadata: { cardbridge_intent: string };
 }
 
-export const intentIdempotencyKey = (intentId: string) => `cbi_${intentId}`;
-
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
-
-export function leaseFrom(deps: AppDeps): Date {
-  return new Date(deps.clock().getTime() + deps.intentLeaseMs);
-}
 
 /**
  * The gateway side effects of one of our operations (see README "Gateway intents"). Each step

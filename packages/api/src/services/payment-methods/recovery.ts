@@ -11,7 +11,7 @@ import {
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
 import { completeExport, failExport } from './export.js';
-import { intentIdempotencyKey, leaseFrom } from './gateway-steps.js';
+import { intentIdempotencyKey, leaseFrom } from './leases.js';
 import { markDeleted, withCustomerLock } from './rows.js';
 
 /*

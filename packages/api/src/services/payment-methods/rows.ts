@@ -98,15 +98,20 @@ export async function externalCardConflict(
     isUniqueViolation(err, 'payment_methods_external_card_key')
   ) {
     const holder = await findPaymentMethodByExternalCard(db, tenantId, gatewayAccountId, externalCardId);
-    throw new DomainError(
-      'CONFLICT',
-      holder
-        ? `Card ${externalCardId} already belongs to customer ${holder.customerId} as payment method ${holder.id}.`
-        : `Card ${externalCardId} is already held by another payment method.`,
-      { paymentMethodId: holder?.id ?? null },
-    );
+    throw cardHeldElsewhere(externalCardId, holder);
   }
   throw err;
+}
+
+/** The 409 for a gateway card that another payment method (of another customer) holds. */
+export function cardHeldElsewhere(externalCardId: string, holder: PaymentMethodRow | undefined) {
+  return new DomainError(
+    'CONFLICT',
+    holder
+      ? `Card ${externalCardId} already belongs to customer ${holder.customerId} as payment method ${holder.id}.`
+      : `Card ${externalCardId} is already held by another payment method.`,
+    { paymentMethodId: holder?.id ?? null },
+  );
 }
 
 /**

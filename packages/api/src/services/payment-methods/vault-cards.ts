@@ -22,8 +22,9 @@ import { needs, resolveGateway } from '../gateway-accounts.js';
 import { checkDuplicate } from './duplicates.js';
 import { written } from './gateway-cards.js';
 import { addressPatch, gatewayCustomerFor } from './gateway-customer.js';
-import { GatewaySteps, leaseFrom, type StepTarget } from './gateway-steps.js';
+import { GatewaySteps, type StepTarget } from './gateway-steps.js';
 import { type GatewayPlacement, type IntakeCard, intakeCard, vaultedColumns } from './intake.js';
+import { leaseFrom } from './leases.js';
 import { insertWithDefaultRule, requireEditablePaymentMethod, withCustomerLock } from './rows.js';
 
 /*
