@@ -30,10 +30,17 @@ export type DatabaseConfig =
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseConfig['kind'];
+  /** The server's URL (PostgreSQL only): libraries with their own pool (pg-boss) connect with it. */
+  url?: string;
   /** Applies the committed drizzle-kit migrations; safe to run on every start. (Tests: another folder.) */
   migrate(folder?: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Plain SQL on the app's own connections: parameterized statements, or several statements
+   * without parameters (no BEGIN/COMMIT on PostgreSQL, where the pool refuses them).
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
@@ -47,12 +54,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     return {
       db,
       kind: 'postgres',
+      url: config.url,
       migrate: (folder = migrationsFolder) =>
         migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: folder }),
       ping: async () => {
         await client`select 1`;
       },
       close: () => client.end({ timeout: 5 }),
+      executeSql: async (text, values) => {
+        const rows = values && values.length > 0 ? await client.unsafe(text, values as never[]) : await client.unsafe(text);
+        return { rows: [...rows] as Record<string, unknown>[] };
+      },
     };
   }
   // A data directory is one process's at a time (data-dir-lock.ts): refused before PGlite opens it.
@@ -75,6 +87,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     migrate: (folder = migrationsFolder) => migratePglite(pgDb, { migrationsFolder: folder }),
     ping: async () => {
       await pg.query('select 1');
+    },
+    // PGlite: parameterized SQL through query (one statement), several statements through exec.
+    executeSql: async (text, values) => {
+      if (values && values.length > 0) {
+        const result = await pg.query<Record<string, unknown>>(text, values);
+        return { rows: result.rows };
+      }
+      const results = await pg.exec(text);
+      return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
     },
     close: async () => {
       try {

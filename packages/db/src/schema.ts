@@ -442,3 +442,181 @@ export const sandboxCards = sandboxObjects('sandbox_cards');
 export const sandboxCharges = sandboxObjects('sandbox_charges');
 export const sandboxRefunds = sandboxObjects('sandbox_refunds');
 export const sandboxIdempotencyKeys = sandboxObjects('sandbox_idempotency_keys');
+
+/*
+ * Bulk migration jobs (@cardbridge/jobs runs them on pg-boss; packages/api/src/services/migrations
+ * holds what a job does). Nothing of a job lives only in memory: the job row holds its source,
+ * options, status and the listing checkpoint; chunks hold the work not yet done; items are the
+ * per-row report and the old→new id map, each written in the transaction of the change it
+ * reports, so a crash or a second run can neither lose nor repeat a row.
+ */
+
+export const migrationJobKinds = ['stripe_account', 'export_file', 'mapping_file', 'bulk_export'] as const;
+export const migrationJobStatuses = [
+  'queued',
+  'running',
+  'paused',
+  'cancelled',
+  'completed',
+  'failed',
+] as const;
+
+export const migrationJobs = pgTable(
+  'migration_jobs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    kind: text('kind', { enum: migrationJobKinds }).notNull(),
+    /** A plan: reads the source and reports what would happen; writes nothing but its report. */
+    dryRun: boolean('dry_run').notNull().default(false),
+    status: text('status', { enum: migrationJobStatuses }).notNull().default('queued'),
+    /** The source account (imports) or the target account (bulk export). */
+    gatewayAccountId: integer('gateway_account_id'),
+    fileId: integer('file_id'),
+    /** The kind's validated options (filters, sync/apply, match rules, budget). */
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    /** Where reading the source stands (listing cursors per partition); committed with each chunk. */
+    checkpoint: jsonb('checkpoint').$type<Record<string, unknown>>().notNull().default({}),
+    /** Every chunk of the source has been written (the total is known). */
+    sourceRead: boolean('source_read').notNull().default(false),
+    /** Source rows found so far (final once `sourceRead`). */
+    total: integer('total').notNull().default(0),
+    /** Source requests made so far (gateway calls), for the rate figures. */
+    requests: integer('requests').notNull().default(0),
+    error: text('error'),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    modifiedAt: modifiedAt(),
+  },
+  (t) => [
+    unique('migration_jobs_tenant_id_id_key').on(t.tenantId, t.id),
+    index('migration_jobs_tenant_id_desc_idx').on(t.tenantId, t.id.desc()),
+    foreignKey({
+      name: 'migration_jobs_gateway_account_fk',
+      columns: [t.tenantId, t.gatewayAccountId],
+      foreignColumns: [gatewayAccounts.tenantId, gatewayAccounts.id],
+    }),
+  ],
+);
+
+export const migrationChunkStatuses = ['pending', 'done', 'cancelled'] as const;
+
+/** A slice of the source (a customer page, a range of file records) that one worker does at once. */
+export const migrationJobChunks = pgTable(
+  'migration_job_chunks',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    chunkNo: integer('chunk_no').notNull(),
+    status: text('status', { enum: migrationChunkStatuses }).notNull().default('pending'),
+    /** What the worker needs (never a card number in clear: file rows are sealed by the vault). */
+    payload: jsonb('payload').$type<unknown>().notNull(),
+    rows: integer('rows').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    doneAt: timestamp('done_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.chunkNo] }),
+    foreignKey({
+      name: 'migration_job_chunks_job_fk',
+      columns: [t.tenantId, t.jobId],
+      foreignColumns: [migrationJobs.tenantId, migrationJobs.id],
+    }).onDelete('cascade'),
+    index('migration_job_chunks_pending_idx').on(t.jobId, t.chunkNo).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+export const migrationItemOutcomes = [
+  'created',
+  'unchanged',
+  'updated',
+  'drift',
+  'deleted',
+  'skipped',
+  'failed',
+] as const;
+
+/** One source row's result: the per-row report and, with our ids, the old→new id map. */
+export const migrationJobItems = pgTable(
+  'migration_job_items',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    /** Unique within the job: `card:<source card id>`, `line:<n>`… */
+    itemKey: text('item_key').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    chunkNo: integer('chunk_no'),
+    /** The line or record of a file, when the source is one. */
+    position: integer('position'),
+    sourceCustomerId: text('source_customer_id'),
+    sourceCardId: text('source_card_id'),
+    outcome: text('outcome', { enum: migrationItemOutcomes }).notNull(),
+    reason: text('reason'),
+    customerId: integer('customer_id'),
+    paymentMethodId: integer('payment_method_id'),
+    /** Our customer was created by this row (or would be, in a plan). */
+    customerCreated: boolean('customer_created').notNull().default(false),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.itemKey] }),
+    foreignKey({
+      name: 'migration_job_items_job_fk',
+      columns: [t.tenantId, t.jobId],
+      foreignColumns: [migrationJobs.tenantId, migrationJobs.id],
+    }).onDelete('cascade'),
+    index('migration_job_items_job_seq_idx').on(t.jobId, t.seq),
+  ],
+);
+
+/**
+ * A gateway account's request budget, shared by every worker of every process: the theoretical
+ * arrival time of the next request (GCRA), and a pause after the gateway answered 429.
+ */
+export const gatewayRateBudgets = pgTable('gateway_rate_budgets', {
+  gatewayAccountId: integer('gateway_account_id').primaryKey(),
+  nextAt: timestamp('next_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true, mode: 'date' }),
+});
+
+/** An uploaded source file (export or mapping file), kept in parts; PGP files as they came. */
+export const migrationFiles = pgTable(
+  'migration_files',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: integer('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    /** 'pgp': stored as received (ciphertext). 'sealed': a clear file, each part sealed by the vault. */
+    storage: text('storage', { enum: ['pgp', 'sealed'] }).notNull(),
+    complete: boolean('complete').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('migration_files_tenant_id_id_key').on(t.tenantId, t.id)],
+);
+
+export const migrationFileParts = pgTable(
+  'migration_file_parts',
+  {
+    tenantId: integer('tenant_id').notNull(),
+    fileId: integer('file_id').notNull(),
+    partNo: integer('part_no').notNull(),
+    data: text('data').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.fileId, t.partNo] }),
+    foreignKey({
+      name: 'migration_file_parts_file_fk',
+      columns: [t.tenantId, t.fileId],
+      foreignColumns: [migrationFiles.tenantId, migrationFiles.id],
+    }).onDelete('cascade'),
+  ],
+);

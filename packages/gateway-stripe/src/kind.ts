@@ -80,6 +80,8 @@ export const stripeKind = defineGatewayKind({
       ...(runtime.deadlineMs !== undefined ? { deadlineMs: runtime.deadlineMs } : {}),
       maxRetries: runtime.maxRetries ?? 2,
       ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
+      ...(runtime.throttle ? { throttle: runtime.throttle } : {}),
+      ...(runtime.onRateLimited ? { onRateLimited: runtime.onRateLimited } : {}),
     });
   },
 });

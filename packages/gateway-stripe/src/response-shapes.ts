@@ -102,3 +102,19 @@ export const stripeRefundListShape = listOf(stripeRefundShape);
 export const stripeChargeListShape = listOf(
   stripeChargeShape.extend({ refunded: z.boolean(), metadata: z.record(z.string(), z.string()).nullish() }),
 );
+
+/** A customer of a listing page, its sources expanded (`expand[]=data.sources`). */
+export const stripeListedCustomerShape = z.looseObject({
+  id,
+  email: text,
+  name: text,
+  description: text,
+  livemode: z.boolean(),
+  created: int,
+  default_source: expandable,
+  invoice_settings: z.looseObject({ default_payment_method: expandable }).nullish(),
+  sources: stripeSourceListShape.nullish(),
+});
+export const stripeCustomerListShape = listOf(stripeListedCustomerShape);
+
+export const stripeAccountListShape = listOf(z.looseObject({ id, livemode: z.boolean().nullish() }));

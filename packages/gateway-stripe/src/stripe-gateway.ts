@@ -23,6 +23,7 @@ import {
 } from '@cardbridge/core';
 import Stripe from 'stripe';
 import type { z } from 'zod';
+import { StripeAccountListing } from './account-listing.js';
 import { classifyStripeError } from './errors.js';
 import { createCheckedHttpClient } from './http-client.js';
 import { mapStripeCard, type StripeCardLike } from './map-card.js';
@@ -32,6 +33,8 @@ import {
   type StripePaymentMethodLike,
 } from './map-payment-method.js';
 import {
+  stripeAccountListShape,
+  stripeCustomerListShape,
   stripeChargeListShape,
   stripeChargeShape,
   stripeObjectWithIdShape,
@@ -51,6 +54,8 @@ import {
   newRetryStats,
   type RetryPolicy,
   type RetryStats,
+  retryAfterMs,
+  statusCodeOf,
   withDeadline,
   withRetries,
 } from './retry.js';
@@ -109,6 +114,10 @@ export interface StripeGatewayOptions {
    * `number` arrives masked ("************4242") and `cvc` as "***".
    */
   observer?: StripeGatewayObserver;
+  /** Awaited before every attempt (retries included): a bulk job's shared request budget. */
+  throttle?: () => Promise<void>;
+  /** Told of every 429 Stripe answers, with its Retry-After, so the shared budget backs off. */
+  onRateLimited?: (retryAfterMs: number | undefined) => void;
 }
 
 export type StripeOperation =
@@ -128,7 +137,9 @@ export type StripeOperation =
   | 'paymentIntents.create'
   | 'charges.list'
   | 'refunds.create'
-  | 'refunds.list';
+  | 'refunds.list'
+  | 'customers.list'
+  | 'accounts.list';
 
 export interface StripeGatewayObserver {
   request?(event: {
@@ -169,6 +180,8 @@ const answerShapes: Record<StripeOperation, z.ZodType> = {
   'charges.list': stripeChargeListShape,
   'refunds.create': stripeRefundShape,
   'refunds.list': stripeRefundListShape,
+  'customers.list': stripeCustomerListShape,
+  'accounts.list': stripeAccountListShape,
 };
 
 /** A deep copy of request params with any card number masked and any CVC starred. */
@@ -248,6 +261,10 @@ export class StripeGateway implements PaymentGateway {
   readonly #deadlineMs: number;
   readonly #onRetry: StripeGatewayOptions['onRetry'];
   readonly #observer: StripeGatewayObserver | undefined;
+  readonly #throttle: (() => Promise<void>) | undefined;
+  readonly #onRateLimited: StripeGatewayOptions['onRateLimited'];
+  /** Reading a whole account (bulk import), under the same retry policy and budget. */
+  readonly listing: StripeAccountListing;
 
   constructor(options: StripeGatewayOptions) {
     if (!options || typeof options.secretKey !== 'string' || options.secretKey === '') {
@@ -281,6 +298,20 @@ export class StripeGateway implements PaymentGateway {
     });
     this.#onRetry = options.onRetry;
     this.#observer = options.observer;
+    this.#throttle = options.throttle;
+    this.#onRateLimited = options.onRateLimited;
+    this.listing = new StripeAccountListing(this.#stripe, (spec, send) => this.#call(spec, send));
+  }
+
+  /** One HTTP attempt: waits for the shared budget first, reports a 429 to it after. */
+  async #attempt<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#throttle) await this.#throttle();
+    try {
+      return await send();
+    } catch (error) {
+      if (this.#onRateLimited && statusCodeOf(error) === 429) this.#onRateLimited(retryAfterMs(error));
+      throw error;
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -311,7 +342,9 @@ export class StripeGateway implements PaymentGateway {
         withRetries(
           // No attempt may outlive the deadline: its socket is closed when the deadline passes.
           () =>
-            send({ ...options, timeout: Math.max(1, Math.min(this.#timeoutMs, deadlineAt - Date.now())) }),
+            this.#attempt(() =>
+              send({ ...options, timeout: Math.max(1, Math.min(this.#timeoutMs, deadlineAt - Date.now())) }),
+            ),
           this.#policy,
           stats,
           (event) =>

@@ -45,6 +45,13 @@ export interface GatewayRuntime {
   maxRetries?: number;
   /** How adapters wait between retries (tests: no wait). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Awaited before every request a remote adapter sends, retries included: a bulk job's
+   * shared request budget for the account (see @cardbridge/jobs `RateBudget`).
+   */
+  throttle?: () => Promise<void>;
+  /** Told when the gateway answered 429, with its Retry-After: the budget backs off for everyone. */
+  onRateLimited?: (retryAfterMs: number | undefined) => void;
 }
 
 /** What the gateway account DTO shows of a kind's config (the API contract predates kinds). */

@@ -191,6 +191,59 @@ export interface PaymentGateway {
     key: string;
     value: string;
   }): Promise<FoundCharge | null>;
+
+  /** Reading a whole account page by page (bulk import); absent when the kind cannot. */
+  readonly listing?: AccountListing;
+}
+
+/** A gateway customer as a page of the account listing shows it, with the cards that came along. */
+export interface ListedCustomer {
+  externalCustomerId: string;
+  email: string | null;
+  name: string | null;
+  description: string | null;
+  livemode: boolean;
+  /** Unix seconds. */
+  created: number;
+  /** Stripe `default_source` (a `card_…`), else null. */
+  defaultSourceId: string | null;
+  /** Stripe `invoice_settings.default_payment_method` (a `pm_…`), else null. */
+  defaultPaymentMethodId: string | null;
+  /** The customer's card sources that came with the page (Stripe expands up to 10). */
+  cards: GatewayCard[];
+  /** More sources than came with the page: list them with `listSourceCards`. */
+  moreCards: boolean;
+}
+
+export interface ListGatewayCustomersInput {
+  /** 1..100 (Stripe's maximum, the fewest requests per customer). */
+  limit?: number;
+  startingAfter?: string;
+  /** Unix seconds, inclusive / exclusive: partitions an account for parallel listing. */
+  createdGte?: number;
+  createdLt?: number;
+}
+
+export interface ConnectedAccount {
+  id: string;
+  livemode: boolean | null;
+}
+
+/**
+ * An account read page by page with as few requests as the gateway allows: customers in pages
+ * with their sources, the rest only where a customer needs it.
+ */
+export interface AccountListing {
+  listCustomers(input: ListGatewayCustomersInput): Promise<{ data: ListedCustomer[]; hasMore: boolean }>;
+  /** A customer's card sources (`card_…`) only. */
+  listSourceCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }>;
+  /** A customer's card PaymentMethods (`pm_…`) only. */
+  listPaymentMethodCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }>;
+  /** The platform's connected accounts (Stripe Connect). */
+  listConnectedAccounts(input: {
+    limit?: number;
+    startingAfter?: string;
+  }): Promise<{ data: ConnectedAccount[]; hasMore: boolean }>;
 }
 
 export const emptyAddress = (): GatewayAddress => ({

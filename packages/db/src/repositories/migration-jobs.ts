@@ -1,0 +1,307 @@
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import {
+  gatewayCustomers,
+  migrationJobChunks,
+  migrationJobItems,
+  migrationJobs,
+  type migrationJobStatuses,
+  paymentMethods,
+} from '../schema.js';
+import { type KeysetPage, keysetPage } from './keyset.js';
+
+export type MigrationJobRow = typeof migrationJobs.$inferSelect;
+export type MigrationJobStatus = (typeof migrationJobStatuses)[number];
+export type MigrationChunkRow = typeof migrationJobChunks.$inferSelect;
+export type MigrationItemRow = typeof migrationJobItems.$inferSelect;
+export type NewMigrationItem = Omit<typeof migrationJobItems.$inferInsert, 'tenantId' | 'jobId' | 'seq' | 'createdAt'>;
+
+const jobOf = (tenantId: number, id: number) => and(eq(migrationJobs.tenantId, tenantId), eq(migrationJobs.id, id));
+
+export async function insertMigrationJob(
+  db: Db,
+  tenantId: number,
+  values: Omit<typeof migrationJobs.$inferInsert, 'id' | 'tenantId' | 'createdAt' | 'modifiedAt'>,
+): Promise<MigrationJobRow> {
+  const [row] = await db
+    .insert(migrationJobs)
+    .values({ ...values, tenantId })
+    .returning();
+  return row!;
+}
+
+export async function getMigrationJob(db: Db, tenantId: number, id: number): Promise<MigrationJobRow | undefined> {
+  const [row] = await db.select().from(migrationJobs).where(jobOf(tenantId, id));
+  return row;
+}
+
+/** Locks the job row for a status change (workers and controls serialize on it). */
+export async function lockMigrationJob(db: Db, tenantId: number, id: number): Promise<MigrationJobRow | undefined> {
+  const [row] = await db.select().from(migrationJobs).where(jobOf(tenantId, id)).for('update');
+  return row;
+}
+
+export async function listMigrationJobs(db: Db, tenantId: number, page: KeysetPage) {
+  return keysetPage(migrationJobs.id, page, eq(migrationJobs.tenantId, tenantId), (where, orderBy, limit) =>
+    db.select().from(migrationJobs).where(where).orderBy(orderBy).limit(limit),
+  );
+}
+
+export async function updateMigrationJob(
+  db: Db,
+  tenantId: number,
+  id: number,
+  patch: Partial<Omit<typeof migrationJobs.$inferInsert, 'id' | 'tenantId'>>,
+): Promise<MigrationJobRow | undefined> {
+  const [row] = await db
+    .update(migrationJobs)
+    .set({ ...patch, modifiedAt: new Date() })
+    .where(jobOf(tenantId, id))
+    .returning();
+  return row;
+}
+
+/** Counts requests made on the job's behalf (the rate figures of progress). */
+export async function addMigrationJobRequests(db: Db, tenantId: number, id: number, n: number): Promise<void> {
+  await db
+    .update(migrationJobs)
+    .set({ requests: sql`${migrationJobs.requests} + ${n}` })
+    .where(jobOf(tenantId, id));
+}
+
+/**
+ * Writes a chunk of the source and moves the job's checkpoint past it, in the caller's
+ * transaction: a crash either keeps both or neither. A chunk written before is left alone.
+ */
+export async function insertMigrationChunk(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  chunk: { chunkNo: number; payload: unknown; rows: number },
+  checkpoint: Record<string, unknown>,
+): Promise<boolean> {
+  const inserted = await db
+    .insert(migrationJobChunks)
+    .values({ tenantId, jobId, ...chunk })
+    .onConflictDoNothing()
+    .returning({ chunkNo: migrationJobChunks.chunkNo });
+  await db
+    .update(migrationJobs)
+    .set({
+      checkpoint,
+      ...(inserted.length > 0 ? { total: sql`${migrationJobs.total} + ${chunk.rows}` } : {}),
+      modifiedAt: new Date(),
+    })
+    .where(jobOf(tenantId, jobId));
+  return inserted.length > 0;
+}
+
+export async function getMigrationChunk(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  chunkNo: number,
+): Promise<MigrationChunkRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(migrationJobChunks)
+    .where(
+      and(
+        eq(migrationJobChunks.tenantId, tenantId),
+        eq(migrationJobChunks.jobId, jobId),
+        eq(migrationJobChunks.chunkNo, chunkNo),
+      ),
+    );
+  return row;
+}
+
+export async function noteMigrationChunkAttempt(db: Db, tenantId: number, jobId: number, chunkNo: number) {
+  await db
+    .update(migrationJobChunks)
+    .set({ attempts: sql`${migrationJobChunks.attempts} + 1` })
+    .where(
+      and(
+        eq(migrationJobChunks.tenantId, tenantId),
+        eq(migrationJobChunks.jobId, jobId),
+        eq(migrationJobChunks.chunkNo, chunkNo),
+      ),
+    );
+}
+
+export async function finishMigrationChunk(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  chunkNo: number,
+  status: 'done' | 'cancelled' = 'done',
+): Promise<void> {
+  await db
+    .update(migrationJobChunks)
+    .set({ status, doneAt: new Date() })
+    .where(
+      and(
+        eq(migrationJobChunks.tenantId, tenantId),
+        eq(migrationJobChunks.jobId, jobId),
+        eq(migrationJobChunks.chunkNo, chunkNo),
+        eq(migrationJobChunks.status, 'pending'),
+      ),
+    );
+}
+
+export async function pendingMigrationChunks(db: Db, tenantId: number, jobId: number): Promise<number[]> {
+  const rows = await db
+    .select({ chunkNo: migrationJobChunks.chunkNo })
+    .from(migrationJobChunks)
+    .where(
+      and(
+        eq(migrationJobChunks.tenantId, tenantId),
+        eq(migrationJobChunks.jobId, jobId),
+        eq(migrationJobChunks.status, 'pending'),
+      ),
+    )
+    .orderBy(asc(migrationJobChunks.chunkNo));
+  return rows.map((r) => r.chunkNo);
+}
+
+export async function cancelPendingMigrationChunks(db: Db, tenantId: number, jobId: number): Promise<void> {
+  await db
+    .update(migrationJobChunks)
+    .set({ status: 'cancelled', doneAt: new Date() })
+    .where(
+      and(
+        eq(migrationJobChunks.tenantId, tenantId),
+        eq(migrationJobChunks.jobId, jobId),
+        eq(migrationJobChunks.status, 'pending'),
+      ),
+    );
+}
+
+/**
+ * One source row's result, in the transaction of the change it reports: a second attempt at
+ * the same row (a retried chunk, a second worker) fails on the key and rolls its change back.
+ */
+export async function insertMigrationItem(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  item: NewMigrationItem,
+): Promise<void> {
+  await db.insert(migrationJobItems).values({ ...item, tenantId, jobId });
+}
+
+/** Which of these item keys the job has already settled. */
+export async function settledMigrationItems(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  keys: readonly string[],
+): Promise<Map<string, MigrationItemRow>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(migrationJobItems)
+    .where(
+      and(
+        eq(migrationJobItems.tenantId, tenantId),
+        eq(migrationJobItems.jobId, jobId),
+        inArray(migrationJobItems.itemKey, [...keys]),
+      ),
+    );
+  return new Map(rows.map((r) => [r.itemKey, r]));
+}
+
+export async function countMigrationItems(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ outcome: migrationJobItems.outcome, n: sql<number>`count(*)::int` })
+    .from(migrationJobItems)
+    .where(and(eq(migrationJobItems.tenantId, tenantId), eq(migrationJobItems.jobId, jobId)))
+    .groupBy(migrationJobItems.outcome);
+  return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
+}
+
+/** The per-row report in source order, a page at a time. */
+export async function listMigrationItems(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  page: { afterSeq?: number; limit: number },
+): Promise<MigrationItemRow[]> {
+  return db
+    .select()
+    .from(migrationJobItems)
+    .where(
+      and(
+        eq(migrationJobItems.tenantId, tenantId),
+        eq(migrationJobItems.jobId, jobId),
+        page.afterSeq !== undefined ? gt(migrationJobItems.seq, page.afterSeq) : undefined,
+      ),
+    )
+    .orderBy(asc(migrationJobItems.seq))
+    .limit(page.limit);
+}
+
+/** Our customer that stands for a gateway customer on an account (the job's match by id). */
+export async function findCustomerByGatewayCustomer(
+  db: Db,
+  tenantId: number,
+  gatewayAccountId: number,
+  externalCustomerId: string,
+): Promise<number | undefined> {
+  const [row] = await db
+    .select({ customerId: gatewayCustomers.customerId })
+    .from(gatewayCustomers)
+    .where(
+      and(
+        eq(gatewayCustomers.tenantId, tenantId),
+        eq(gatewayCustomers.gatewayAccountId, gatewayAccountId),
+        eq(gatewayCustomers.externalCustomerId, externalCustomerId),
+      ),
+    )
+    .orderBy(asc(gatewayCustomers.customerId))
+    .limit(1);
+  return row?.customerId;
+}
+
+/**
+ * Serializes the work on one gateway customer across workers and processes for the rest of the
+ * transaction, so two attempts at it can never both create our customer.
+ */
+export async function lockGatewayCustomerKey(
+  db: Db,
+  tenantId: number,
+  gatewayAccountId: number,
+  externalCustomerId: string,
+): Promise<void> {
+  await db.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}:${gatewayAccountId}:${externalCustomerId}`}, 0))`,
+  );
+}
+
+/** Active cards of an account the job did not see at the gateway (sync: deleted there). */
+export async function paymentMethodsNotSeenByJob(
+  db: Db,
+  tenantId: number,
+  gatewayAccountId: number,
+  jobId: number,
+  limit: number,
+) {
+  return db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.gatewayAccountId, gatewayAccountId),
+        eq(paymentMethods.status, 'active'),
+        sql`${paymentMethods.externalCardId} is not null`,
+        sql`not exists (select 1 from ${migrationJobItems} i where i.job_id = ${jobId} and i.source_card_id = ${paymentMethods.externalCardId})`,
+      ),
+    )
+    .orderBy(asc(paymentMethods.id))
+    .limit(limit);
+}
+

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { DatabaseHandle } from '@cardbridge/db';
+import { PgBoss } from 'pg-boss';
+
+/**
+ * The distributed part of bulk migration, on pg-boss (a PostgreSQL job queue): any number of
+ * workers in any processes that share the database take a job's work. Two queues:
+ * - `source`: read a job's source into chunks, from the job's checkpoint on (one at a time per job);
+ * - `chunk`: do one chunk's rows.
+ * pg-boss delivers at least once (a dead worker's job is retried after its heartbeat stops);
+ * exactly once comes from the handlers: every row's result is keyed and written in the
+ * transaction of its change, so a repeat finds it done.
+ */
+
+export const QUEUES = { source: 'cardbridge-migration-source', chunk: 'cardbridge-migration-chunk' } as const;
+
+export interface SourceTask {
+  tenantId: number;
+  jobId: number;
+}
+export interface ChunkTask extends SourceTask {
+  chunkNo: number;
+}
+
+export interface JobHandlers {
+  readSource(task: SourceTask): Promise<void>;
+  runChunk(task: ChunkTask): Promise<void>;
+}
+
+export interface JobEngineOptions {
+  database: Pick<DatabaseHandle, 'executeSql' | 'url'>;
+  /** pg-boss's own pool on PostgreSQL (default 4 connections). */
+  maxConnections?: number;
+  /** Chunks one process works on at once (default 4). */
+  concurrency?: number;
+  /** How often an idle worker looks for work (default 0.5 s). */
+  pollingIntervalSeconds?: number;
+  /** A worker that stops beating for this long is presumed dead: its task is retried (≥ 10). */
+  heartbeatSeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** The same task always gets the same pg-boss id: sending it twice queues it once. */
+export function taskId(...parts: (string | number)[]): string {
+  const h = createHash('sha256').update(parts.join(':')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class JobEngine {
+  readonly #boss: PgBoss;
+  readonly #opts: JobEngineOptions;
+  #started = false;
+
+  constructor(opts: JobEngineOptions) {
+    this.#opts = opts;
+    this.#boss = new PgBoss({
+      // PostgreSQL: pg-boss's own small pool (it opens transactions the app's pool refuses).
+      // PGlite, one connection in process: through the app's handle.
+      ...(opts.database.url
+        ? { connectionString: opts.database.url, max: opts.maxConnections ?? 4 }
+        : { db: { executeSql: (text: string, values?: unknown[]) => opts.database.executeSql(text, values) } }),
+      schema: 'pgboss',
+      schedule: false,
+      // Maintenance (expiring, retrying, archiving) runs in every instance; cheap when idle.
+      superviseIntervalSeconds: 5,
+      monitorIntervalSeconds: 5,
+    });
+    this.#boss.on('error', (error) => opts.onError?.(error));
+  }
+
+  /** Creates pg-boss's schema and our queues (idempotent); sends work from here on. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.#boss.start();
+    const common = {
+      retryLimit: 50,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 30,
+      heartbeatSeconds: Math.max(10, this.#opts.heartbeatSeconds ?? 10),
+      expireInSeconds: 3600,
+    };
+    for (const name of Object.values(QUEUES)) {
+      const existing = await this.#boss.getQueue(name);
+      if (!existing) await this.#boss.createQueue(name, common);
+    }
+    this.#started = true;
+  }
+
+  /** Starts taking work: this process becomes a worker. */
+  async work(handlers: JobHandlers): Promise<void> {
+    await this.start();
+    const poll = this.#opts.pollingIntervalSeconds ?? 0.5;
+    await this.#boss.work<SourceTask>(QUEUES.source, { pollingIntervalSeconds: poll }, async ([job]) => {
+      if (job) await handlers.readSource(job.data);
+    });
+    await this.#boss.work<ChunkTask>(
+      QUEUES.chunk,
+      { pollingIntervalSeconds: poll, localConcurrency: this.#opts.concurrency ?? 4 },
+      async ([job]) => {
+        if (job) await handlers.runChunk(job.data);
+      },
+    );
+  }
+
+  /** Queues reading the source of a job; `round` distinguishes a resume from the first start. */
+  async sendSource(task: SourceTask, round = 0): Promise<void> {
+    await this.start();
+    await this.#boss.send(QUEUES.source, { ...task }, { id: taskId('source', task.tenantId, task.jobId, round) });
+  }
+
+  async sendChunk(task: ChunkTask, round = 0): Promise<void> {
+    await this.start();
+    await this.#boss.send(QUEUES.chunk, { ...task }, {
+      id: taskId('chunk', task.tenantId, task.jobId, task.chunkNo, round),
+    });
+  }
+
+  /** Stops taking work; running handlers finish first (up to `timeoutMs`). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    // Closes pg-boss's own pool (PostgreSQL); the app's handle (PGlite) stays the app's to close.
+    await this.#boss.stop({ graceful: true, close: Boolean(this.#opts.database.url), timeout: timeoutMs });
+  }
+}
