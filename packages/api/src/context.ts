@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MasterKey, Vault } from '@cardbridge/core';
 import type { Db } from '@cardbridge/db';
+import type { JobEngine } from '@cardbridge/jobs';
 import type { RateLimits } from './auth/rate-limits.js';
 import type { GatewayRegistry } from './gateways/registry.js';
 import type { Logger } from './logger.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   rateLimits: RateLimits;
   /** Resolves when the database answers; for /readyz. */
   ping: () => Promise<void>;
+  /** Where migration jobs' work is queued (pg-boss); workers take it from there. */
+  jobs: JobEngine;
 }
 
 /** An authenticated API key: always derived from the key, never from input. */

@@ -1,5 +1,6 @@
 import { type MasterKey, Vault } from '@cardbridge/core';
 import { type DatabaseHandle, dataKeyStore } from '@cardbridge/db';
+import { JobEngine } from '@cardbridge/jobs';
 import { defaultRateLimits, type RateLimitConfig, RateLimits } from './auth/rate-limits.js';
 import type { AppDeps } from './context.js';
 import type { ApiBasePolicy } from './gateways/api-base-policy.js';
@@ -22,6 +23,8 @@ export interface DepsConfig {
   rateLimits?: RateLimitConfig;
   intentLeaseMs?: number;
   idempotencyLeaseMs?: number;
+  /** The job queue (default: pg-boss on this database, started on first use). */
+  jobs?: AppDeps['jobs'];
 }
 
 /** The one composition of the API's dependencies: the server and the tests build them here. */
@@ -46,5 +49,6 @@ export function createDeps(config: DepsConfig): AppDeps {
     intentLeaseMs: config.intentLeaseMs ?? 120_000,
     idempotencyLeaseMs: config.idempotencyLeaseMs ?? 120_000,
     ping: () => database.ping(),
+    jobs: config.jobs ?? new JobEngine({ database }),
   };
 }

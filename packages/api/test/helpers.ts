@@ -108,7 +108,10 @@ export async function createTestApp(
           }),
       };
     },
-    close: () => database.close(),
+    close: async () => {
+      await deps.jobs.stop();
+      await database.close();
+    },
   };
 }
 

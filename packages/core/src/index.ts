@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './gateway/index.js';
 export * from './gateway-account/schemas.js';
 export * from './ids.js';
+export * from './migration/schemas.js';
 export * from './money.js';
 export * from './pagination.js';
 

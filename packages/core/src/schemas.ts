@@ -9,6 +9,7 @@ export * from './customer/schemas.js';
 export type { FieldIssue } from './errors.js';
 export * from './gateway-account/schemas.js';
 export * from './ids.js';
+export * from './migration/schemas.js';
 export * from './pagination.js';
 export * from './payment-method/card-intake-schemas.js';
 export * from './payment-method/schemas.js';

@@ -62,7 +62,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
       },
       close: () => client.end({ timeout: 5 }),
       executeSql: async (text, values) => {
-        const rows = values && values.length > 0 ? await client.unsafe(text, values as never[]) : await client.unsafe(text);
+        const rows =
+          values && values.length > 0
+            ? await client.unsafe(text, values as never[])
+            : await client.unsafe(text);
         return { rows: [...rows] as Record<string, unknown>[] };
       },
     };

@@ -1,4 +1,10 @@
-import { exportStatuses, paymentMethodStatuses } from '@cardbridge/core/schemas';
+import {
+  exportStatuses,
+  migrationItemOutcomes,
+  migrationJobKinds,
+  migrationJobStatuses,
+  paymentMethodStatuses,
+} from '@cardbridge/core/schemas';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -451,16 +457,6 @@ export const sandboxIdempotencyKeys = sandboxObjects('sandbox_idempotency_keys')
  * reports, so a crash or a second run can neither lose nor repeat a row.
  */
 
-export const migrationJobKinds = ['stripe_account', 'export_file', 'mapping_file', 'bulk_export'] as const;
-export const migrationJobStatuses = [
-  'queued',
-  'running',
-  'paused',
-  'cancelled',
-  'completed',
-  'failed',
-] as const;
-
 export const migrationJobs = pgTable(
   'migration_jobs',
   {
@@ -530,16 +526,6 @@ export const migrationJobChunks = pgTable(
     index('migration_job_chunks_pending_idx').on(t.jobId, t.chunkNo).where(sql`${t.status} = 'pending'`),
   ],
 );
-
-export const migrationItemOutcomes = [
-  'created',
-  'unchanged',
-  'updated',
-  'drift',
-  'deleted',
-  'skipped',
-  'failed',
-] as const;
 
 /** One source row's result: the per-row report and, with our ids, the old→new id map. */
 export const migrationJobItems = pgTable(

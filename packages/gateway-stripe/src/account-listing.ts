@@ -4,8 +4,8 @@ import {
   type GatewayCard,
   LIST_MAX_LIMIT,
   type ListCardsInput,
-  type ListGatewayCustomersInput,
   type ListedCustomer,
+  type ListGatewayCustomersInput,
 } from '@cardbridge/core';
 import type Stripe from 'stripe';
 import type { z } from 'zod';
@@ -24,14 +24,19 @@ type Call = <T>(
   send: (options: Stripe.RequestOptions) => Promise<T>,
 ) => Promise<T>;
 
-export type ListingOperation = 'customers.list' | 'customers.listSources' | 'customers.listPaymentMethods' | 'accounts.list';
+export type ListingOperation =
+  | 'customers.list'
+  | 'customers.listSources'
+  | 'customers.listPaymentMethods'
+  | 'accounts.list';
 
 type ListedStripeCustomer = z.infer<typeof stripeListedCustomerShape>;
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
   typeof value === 'string' ? value : (value?.id ?? null);
 
-const pageSize = (limit: number | undefined) => Math.min(Math.max(limit ?? LIST_MAX_LIMIT, 1), LIST_MAX_LIMIT);
+const pageSize = (limit: number | undefined) =>
+  Math.min(Math.max(limit ?? LIST_MAX_LIMIT, 1), LIST_MAX_LIMIT);
 
 function mapListedCustomer(c: ListedStripeCustomer): ListedCustomer {
   const sources = c.sources?.data ?? [];
@@ -63,7 +68,9 @@ export class StripeAccountListing implements AccountListing {
     private readonly call: Call,
   ) {}
 
-  async listCustomers(input: ListGatewayCustomersInput): Promise<{ data: ListedCustomer[]; hasMore: boolean }> {
+  async listCustomers(
+    input: ListGatewayCustomersInput,
+  ): Promise<{ data: ListedCustomer[]; hasMore: boolean }> {
     const created: Stripe.RangeQueryParam = {};
     if (input.createdGte !== undefined) created.gte = input.createdGte;
     if (input.createdLt !== undefined) created.lt = input.createdLt;
@@ -126,7 +133,10 @@ export class StripeAccountListing implements AccountListing {
       this.stripe.accounts.list(params, o),
     );
     return {
-      data: page.data.map((a) => ({ id: a.id, livemode: (a as { livemode?: boolean | null }).livemode ?? null })),
+      data: page.data.map((a) => ({
+        id: a.id,
+        livemode: (a as { livemode?: boolean | null }).livemode ?? null,
+      })),
       hasMore: page.has_more,
     };
   }

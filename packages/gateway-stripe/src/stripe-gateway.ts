@@ -34,9 +34,9 @@ import {
 } from './map-payment-method.js';
 import {
   stripeAccountListShape,
-  stripeCustomerListShape,
   stripeChargeListShape,
   stripeChargeShape,
+  stripeCustomerListShape,
   stripeObjectWithIdShape,
   stripePaymentIntentShape,
   stripePaymentMethodListShape,

@@ -58,7 +58,9 @@ export class JobEngine {
       // PGlite, one connection in process: through the app's handle.
       ...(opts.database.url
         ? { connectionString: opts.database.url, max: opts.maxConnections ?? 4 }
-        : { db: { executeSql: (text: string, values?: unknown[]) => opts.database.executeSql(text, values) } }),
+        : {
+            db: { executeSql: (text: string, values?: unknown[]) => opts.database.executeSql(text, values) },
+          }),
       schema: 'pgboss',
       schedule: false,
       // Maintenance (expiring, retrying, archiving) runs in every instance; cheap when idle.
@@ -106,14 +108,22 @@ export class JobEngine {
   /** Queues reading the source of a job; `round` distinguishes a resume from the first start. */
   async sendSource(task: SourceTask, round = 0): Promise<void> {
     await this.start();
-    await this.#boss.send(QUEUES.source, { ...task }, { id: taskId('source', task.tenantId, task.jobId, round) });
+    await this.#boss.send(
+      QUEUES.source,
+      { ...task },
+      { id: taskId('source', task.tenantId, task.jobId, round) },
+    );
   }
 
   async sendChunk(task: ChunkTask, round = 0): Promise<void> {
     await this.start();
-    await this.#boss.send(QUEUES.chunk, { ...task }, {
-      id: taskId('chunk', task.tenantId, task.jobId, task.chunkNo, round),
-    });
+    await this.#boss.send(
+      QUEUES.chunk,
+      { ...task },
+      {
+        id: taskId('chunk', task.tenantId, task.jobId, task.chunkNo, round),
+      },
+    );
   }
 
   /** Stops taking work; running handlers finish first (up to `timeoutMs`). */

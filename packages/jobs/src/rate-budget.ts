@@ -28,7 +28,12 @@ export class RateBudget {
   async acquire(gatewayAccountId: number, rate: BudgetRate): Promise<void> {
     if (!(rate.perSecond > 0)) throw new RangeError('perSecond must be > 0');
     const intervalMs = 1000 / rate.perSecond;
-    const waitMs = await reserveRateSlot(this.#db, gatewayAccountId, intervalMs, (rate.burstSeconds ?? 0.1) * 1000);
+    const waitMs = await reserveRateSlot(
+      this.#db,
+      gatewayAccountId,
+      intervalMs,
+      (rate.burstSeconds ?? 0.1) * 1000,
+    );
     if (waitMs >= 1) await this.#sleep(waitMs);
   }
 

@@ -28,6 +28,13 @@ export const procedureScopes = {
   'paymentMethods.createCard': 'cards:intake',
   'paymentMethods.replaceCreditCard': 'cards:intake',
   'paymentMethods.export': 'cards:export',
+  'migrations.create': 'imports',
+  'migrations.get': 'imports',
+  'migrations.list': 'imports',
+  'migrations.items': 'imports',
+  'migrations.pause': 'imports',
+  'migrations.resume': 'imports',
+  'migrations.cancel': 'imports',
   'vault.rotateKey': 'admin',
   'vault.reencrypt': 'admin',
 } as const satisfies Record<string, Scope>;

@@ -1,6 +1,7 @@
 import {
   DomainError,
   type GatewayCapability,
+  type GatewayRuntime,
   type PaymentGateway,
   TestGateway,
   type Vault,
@@ -99,6 +100,29 @@ export class GatewayRegistry {
     if (raced) return raced;
     this.#adapters.set(cacheKey, gateway);
     return gateway;
+  }
+
+  /**
+   * The account's gateway for a bulk job: a fresh adapter whose every request (retries
+   * included) waits for the account's shared budget and reports 429s to it, with more retries
+   * than a request's (a job has time; a request has a caller waiting).
+   */
+  async forJob(
+    account: GatewayAccountRow,
+    hooks: Pick<GatewayRuntime, 'throttle' | 'onRateLimited'>,
+  ): Promise<PaymentGateway> {
+    const shared = await this.forAccount(account);
+    const kind = kindOf(account);
+    // A kind with no remote requests (the sandbox) has nothing to throttle.
+    if (!kind.credentials) return shared;
+    const credentials = await this.#openCredentials(account);
+    const made = kind.create(credentials, this.#config(account), {
+      ...this.#runtime(account.tenantId, account.id),
+      maxRetries: 6,
+      deadlineMs: Math.max(this.options.deadlineMs ?? 30_000, 120_000),
+      ...hooks,
+    });
+    return made instanceof Promise ? await made : made;
   }
 
   /**

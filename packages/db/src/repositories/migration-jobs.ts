@@ -1,22 +1,26 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
+  customers,
+  gatewayAccounts,
   gatewayCustomers,
   migrationJobChunks,
   migrationJobItems,
   migrationJobs,
-  type migrationJobStatuses,
   paymentMethods,
 } from '../schema.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
 
 export type MigrationJobRow = typeof migrationJobs.$inferSelect;
-export type MigrationJobStatus = (typeof migrationJobStatuses)[number];
 export type MigrationChunkRow = typeof migrationJobChunks.$inferSelect;
 export type MigrationItemRow = typeof migrationJobItems.$inferSelect;
-export type NewMigrationItem = Omit<typeof migrationJobItems.$inferInsert, 'tenantId' | 'jobId' | 'seq' | 'createdAt'>;
+export type NewMigrationItem = Omit<
+  typeof migrationJobItems.$inferInsert,
+  'tenantId' | 'jobId' | 'seq' | 'createdAt'
+>;
 
-const jobOf = (tenantId: number, id: number) => and(eq(migrationJobs.tenantId, tenantId), eq(migrationJobs.id, id));
+const jobOf = (tenantId: number, id: number) =>
+  and(eq(migrationJobs.tenantId, tenantId), eq(migrationJobs.id, id));
 
 export async function insertMigrationJob(
   db: Db,
@@ -30,13 +34,21 @@ export async function insertMigrationJob(
   return row!;
 }
 
-export async function getMigrationJob(db: Db, tenantId: number, id: number): Promise<MigrationJobRow | undefined> {
+export async function getMigrationJob(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<MigrationJobRow | undefined> {
   const [row] = await db.select().from(migrationJobs).where(jobOf(tenantId, id));
   return row;
 }
 
 /** Locks the job row for a status change (workers and controls serialize on it). */
-export async function lockMigrationJob(db: Db, tenantId: number, id: number): Promise<MigrationJobRow | undefined> {
+export async function lockMigrationJob(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<MigrationJobRow | undefined> {
   const [row] = await db.select().from(migrationJobs).where(jobOf(tenantId, id)).for('update');
   return row;
 }
@@ -62,7 +74,12 @@ export async function updateMigrationJob(
 }
 
 /** Counts requests made on the job's behalf (the rate figures of progress). */
-export async function addMigrationJobRequests(db: Db, tenantId: number, id: number, n: number): Promise<void> {
+export async function addMigrationJobRequests(
+  db: Db,
+  tenantId: number,
+  id: number,
+  n: number,
+): Promise<void> {
   await db
     .update(migrationJobs)
     .set({ requests: sql`${migrationJobs.requests} + ${n}` })
@@ -189,6 +206,19 @@ export async function insertMigrationItem(
   await db.insert(migrationJobItems).values({ ...item, tenantId, jobId });
 }
 
+/** A result that changed nothing (unchanged, skipped, failed): a repeat keeps the first. */
+export async function noteMigrationItem(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  item: NewMigrationItem,
+): Promise<void> {
+  await db
+    .insert(migrationJobItems)
+    .values({ ...item, tenantId, jobId })
+    .onConflictDoNothing();
+}
+
 /** Which of these item keys the job has already settled. */
 export async function settledMigrationItems(
   db: Db,
@@ -228,7 +258,7 @@ export async function listMigrationItems(
   db: Db,
   tenantId: number,
   jobId: number,
-  page: { afterSeq?: number; limit: number },
+  page: { afterSeq?: number; limit: number; outcome?: MigrationItemRow['outcome'] },
 ): Promise<MigrationItemRow[]> {
   return db
     .select()
@@ -238,6 +268,7 @@ export async function listMigrationItems(
         eq(migrationJobItems.tenantId, tenantId),
         eq(migrationJobItems.jobId, jobId),
         page.afterSeq !== undefined ? gt(migrationJobItems.seq, page.afterSeq) : undefined,
+        page.outcome !== undefined ? eq(migrationJobItems.outcome, page.outcome) : undefined,
       ),
     )
     .orderBy(asc(migrationJobItems.seq))
@@ -305,3 +336,54 @@ export async function paymentMethodsNotSeenByJob(
     .limit(limit);
 }
 
+/** A customer of the tenant by its reference or, failing that, the oldest one with this e-mail. */
+export async function findCustomerForMatch(
+  db: Db,
+  tenantId: number,
+  by: 'reference' | 'email',
+  value: string,
+): Promise<number | undefined> {
+  const column = by === 'reference' ? customers.reference : customers.email;
+  const [row] = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), eq(column, value)))
+    .orderBy(asc(customers.id))
+    .limit(1);
+  return row?.id;
+}
+
+/** Whether the customer's active cards sit on live-mode or test-mode gateway accounts (both, if mixed). */
+export async function customerGatewayModes(
+  db: Db,
+  tenantId: number,
+  customerId: number,
+): Promise<Set<boolean>> {
+  const rows = await db
+    .selectDistinct({ livemode: sql<boolean | null>`(${gatewayAccounts.config}->>'livemode')::boolean` })
+    .from(paymentMethods)
+    .innerJoin(
+      gatewayAccounts,
+      and(
+        eq(gatewayAccounts.tenantId, paymentMethods.tenantId),
+        eq(gatewayAccounts.id, paymentMethods.gatewayAccountId),
+      ),
+    )
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.customerId, customerId),
+        eq(paymentMethods.status, 'active'),
+      ),
+    );
+  return new Set(rows.map((r) => r.livemode).filter((m): m is boolean => typeof m === 'boolean'));
+}
+
+/** Jobs a crash may have left without queued work: not finished, in any tenant. */
+export async function unfinishedMigrationJobs(db: Db): Promise<MigrationJobRow[]> {
+  return db
+    .select()
+    .from(migrationJobs)
+    .where(inArray(migrationJobs.status, ['queued', 'running']))
+    .orderBy(asc(migrationJobs.id));
+}

@@ -223,3 +223,24 @@ export async function createFromToken(
   if (!inserted) await steps.compensate();
   return written(row, duplicate);
 }
+
+/**
+ * A card a bulk job read from an account listing: the listing is the gateway's answer, so no
+ * retrieve. Stored under the customer's lock like any import; `inserted` is false when we held
+ * it already. A card another customer holds is the 409 that names the holder.
+ */
+export async function importListedCard(
+  deps: AppDeps,
+  actor: Actor,
+  input: { customerId: number; account: GatewayAccountRow; card: GatewayCard; isDefault: boolean },
+): Promise<{ row: PaymentMethodRow; inserted: boolean }> {
+  const { row, inserted } = await storeGatewayCard(deps, actor, {
+    action: 'migrations.importCard',
+    customerId: input.customerId,
+    account: input.account,
+    card: input.card,
+    policy: 'allow',
+    isDefault: input.isDefault,
+  });
+  return { row, inserted };
+}

@@ -6,8 +6,10 @@
  */
 export { deletePaymentMethod } from './delete.js';
 export { exportPaymentMethod } from './export.js';
+export { deletedAtGateway, driftOf, followGatewayCard } from './follow-gateway.js';
 export {
   createFromToken,
+  importListedCard,
   importStripeCard,
   importStripeConnectCard,
 } from './gateway-cards.js';

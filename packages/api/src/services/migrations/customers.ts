@@ -1,0 +1,128 @@
+import {
+  hasControlCharacter,
+  hasLoneSurrogate,
+  scrubCardNumbers,
+  splitName,
+  toCustomerDto,
+} from '@cardbridge/core';
+import {
+  customerGatewayModes,
+  type Db,
+  findCustomerByGatewayCustomer,
+  findCustomerForMatch,
+  type GatewayAccountRow,
+  insertCustomer,
+  lockGatewayCustomerKey,
+  rememberGatewayCustomer,
+} from '@cardbridge/db';
+import type { Actor } from '../../actor.js';
+import type { AppDeps } from '../../context.js';
+import { recordChange } from '../audit.js';
+import { accountLivemode } from './budget.js';
+
+/*
+ * Which customer of ours stands for a gateway customer: the one an earlier import linked to it
+ * on this account, else (when the job asks) the one with that reference or e-mail, else a new
+ * one. Under an advisory lock on the gateway customer, so two attempts (a retried chunk, a
+ * second worker) can never both create it.
+ */
+
+/**
+ * Text from a gateway or a file, made storable: control characters (NUL breaks PostgreSQL) and
+ * lone surrogates become spaces, anything card-shaped is masked, and the length is bounded.
+ */
+export function gatewayText(value: string | null | undefined, max: number): string {
+  let text = value ?? '';
+  if (hasControlCharacter(text) || hasLoneSurrogate(text)) {
+    text = [...text].map((ch) => (hasControlCharacter(ch) || hasLoneSurrogate(ch) ? ' ' : ch)).join('');
+  }
+  return scrubCardNumbers(text).trim().slice(0, max);
+}
+
+export interface GatewayCustomerFacts {
+  externalCustomerId: string;
+  email: string | null;
+  name: string | null;
+}
+
+export type MatchBy = 'gateway_customer' | 'reference' | 'email';
+
+export type ResolvedCustomer =
+  | { customerId: number; created: boolean }
+  /** A plan: no customer yet, the run would create one. */
+  | { customerId: null; created: true }
+  | { refusal: string };
+
+async function findExisting(
+  tx: Db,
+  tenantId: number,
+  account: GatewayAccountRow,
+  facts: GatewayCustomerFacts,
+  matchBy: MatchBy,
+) {
+  const linked = await findCustomerByGatewayCustomer(tx, tenantId, account.id, facts.externalCustomerId);
+  if (linked !== undefined) return linked;
+  if (matchBy === 'reference')
+    return findCustomerForMatch(tx, tenantId, 'reference', facts.externalCustomerId);
+  if (matchBy === 'email' && facts.email) return findCustomerForMatch(tx, tenantId, 'email', facts.email);
+  return undefined;
+}
+
+/** Live and test never mix: a customer whose cards are on the other mode's accounts is refused. */
+async function modeRefusal(tx: Db, tenantId: number, customerId: number, account: GatewayAccountRow) {
+  const livemode = accountLivemode(account);
+  if (livemode === null) return null;
+  const modes = await customerGatewayModes(tx, tenantId, customerId);
+  if (!modes.has(!livemode)) return null;
+  const [ours, theirs] = livemode ? ['test', 'live'] : ['live', 'test'];
+  return `customer ${customerId} holds ${ours}-mode cards; gateway account ${account.id} is ${theirs}-mode: live and test data never mix`;
+}
+
+export async function resolveCustomer(
+  deps: AppDeps,
+  actor: Actor,
+  account: GatewayAccountRow,
+  facts: GatewayCustomerFacts,
+  opts: { matchBy: MatchBy; dryRun: boolean },
+): Promise<ResolvedCustomer> {
+  const { tenantId } = actor;
+  if (opts.dryRun) {
+    const existing = await findExisting(deps.db, tenantId, account, facts, opts.matchBy);
+    if (existing === undefined) return { customerId: null, created: true };
+    const refusal = await modeRefusal(deps.db, tenantId, existing, account);
+    return refusal ? { refusal } : { customerId: existing, created: false };
+  }
+  return deps.db.transaction(async (tx) => {
+    await lockGatewayCustomerKey(tx, tenantId, account.id, facts.externalCustomerId);
+    const existing = await findExisting(tx, tenantId, account, facts, opts.matchBy);
+    if (existing !== undefined) {
+      const refusal = await modeRefusal(tx, tenantId, existing, account);
+      if (refusal) return { refusal };
+      await rememberGatewayCustomer(tx, tenantId, {
+        customerId: existing,
+        gatewayAccountId: account.id,
+        externalCustomerId: facts.externalCustomerId,
+      });
+      return { customerId: existing, created: false };
+    }
+    const { firstName, lastName } = splitName(gatewayText(facts.name, 100));
+    const row = await insertCustomer(tx, tenantId, {
+      firstName: firstName.slice(0, 50) || null,
+      lastName: lastName.slice(0, 50) || null,
+      email: gatewayText(facts.email, 255) || null,
+    });
+    await rememberGatewayCustomer(tx, tenantId, {
+      customerId: row.id,
+      gatewayAccountId: account.id,
+      externalCustomerId: facts.externalCustomerId,
+    });
+    const event = {
+      action: 'customers.create',
+      targetType: 'customers',
+      targetId: row.id,
+      details: { gatewayAccountId: account.id, externalCustomerId: facts.externalCustomerId },
+    };
+    await recordChange(tx, { ...actor, onCommit: undefined }, event, toCustomerDto(row));
+    return { customerId: row.id, created: true };
+  });
+}

@@ -1,0 +1,15 @@
+/*
+ * Bulk migration jobs: what a tenant asks for (jobs.ts), what workers do (runner.ts and one
+ * module per source kind), and what a job leaves (artifacts.ts). Every row's change goes
+ * through the payment-method pipeline with the job as its Actor.
+ */
+export { type Artifact, type ArtifactFormat, artifactFormats, renderArtifact } from './artifacts.js';
+export {
+  controlMigrationJob,
+  createMigrationJob,
+  getMigrationJobDto,
+  listMigrationJobItems,
+  listMigrationJobs,
+  requeueUnfinishedJobs,
+} from './jobs.js';
+export { completeIfDone, migrationHandlers } from './runner.js';

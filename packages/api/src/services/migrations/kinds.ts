@@ -1,0 +1,17 @@
+import type { MigrationJobRow } from '@cardbridge/db';
+import { JobFailure, type MigrationKindModule } from './context.js';
+import { stripeAccountKind } from './stripe-account.js';
+
+/** One module per source kind (see MigrationKindModule). */
+const modules: Partial<Record<MigrationJobRow['kind'], MigrationKindModule>> = {
+  stripe_account: stripeAccountKind,
+};
+
+export function kindModule(kind: MigrationJobRow['kind']): MigrationKindModule {
+  const module = modules[kind];
+  if (!module) throw new JobFailure(`migration jobs of kind '${kind}' are not supported by this server`);
+  return module;
+}
+
+export const supportedKinds = (): MigrationJobRow['kind'][] =>
+  Object.keys(modules) as MigrationJobRow['kind'][];

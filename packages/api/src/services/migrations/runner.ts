@@ -1,0 +1,116 @@
+import { DomainError } from '@cardbridge/core';
+import {
+  finishMigrationChunk,
+  getMigrationChunk,
+  getMigrationJob,
+  lockMigrationJob,
+  type MigrationJobRow,
+  noteMigrationChunkAttempt,
+  pendingMigrationChunks,
+  updateMigrationJob,
+} from '@cardbridge/db';
+import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
+import type { AppDeps } from '../../context.js';
+import { JobContext, JobFailure } from './context.js';
+import { kindModule } from './kinds.js';
+
+/*
+ * What a worker does with the engine's tasks. Every step re-reads the job, so a pause or a
+ * cancel is seen at the next row by every worker; a task delivered twice finds its work done
+ * (chunks are marked done, rows are keyed), so the engine's at-least-once becomes exactly once.
+ */
+
+/** Errors no retry can mend fail the job; anything else (a gateway down, a lost connection) is retried. */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof JobFailure) return true;
+  return error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'NOT_FOUND');
+}
+
+async function failJob(deps: AppDeps, job: MigrationJobRow, error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  await updateMigrationJob(deps.db, job.tenantId, job.id, {
+    status: 'failed',
+    error: message.slice(0, 1000),
+    finishedAt: new Date(),
+  });
+  deps.logger.warn({ jobId: job.id, err: message }, 'migration job failed');
+}
+
+async function runningJob(deps: AppDeps, task: SourceTask): Promise<MigrationJobRow | undefined> {
+  const job = await getMigrationJob(deps.db, task.tenantId, task.jobId);
+  if (!job) return undefined;
+  if (job.status === 'queued') {
+    return updateMigrationJob(deps.db, job.tenantId, job.id, { status: 'running', startedAt: new Date() });
+  }
+  return job.status === 'running' ? job : undefined;
+}
+
+/**
+ * Completes the job once its source is read and no chunk is pending: runs the kind's finish
+ * step, then marks it completed under the job's lock (two workers finishing at once agree).
+ */
+export async function completeIfDone(deps: AppDeps, tenantId: number, jobId: number): Promise<void> {
+  const job = await getMigrationJob(deps.db, tenantId, jobId);
+  if (job?.status !== 'running' || !job.sourceRead) return;
+  if ((await pendingMigrationChunks(deps.db, tenantId, jobId)).length > 0) return;
+  const ctx = new JobContext(deps, job);
+  const finish = kindModule(job.kind).finish;
+  if (finish) {
+    const finished = await finish(ctx);
+    await ctx.flushRequests();
+    if (!finished) return;
+  }
+  await deps.db.transaction(async (tx) => {
+    const locked = await lockMigrationJob(tx, tenantId, jobId);
+    if (locked?.status !== 'running') return;
+    await updateMigrationJob(tx, tenantId, jobId, { status: 'completed', finishedAt: new Date() });
+  });
+}
+
+export function migrationHandlers(deps: AppDeps): JobHandlers {
+  return {
+    async readSource(task: SourceTask) {
+      const job = await runningJob(deps, task);
+      if (!job || job.sourceRead) {
+        if (job) await completeIfDone(deps, task.tenantId, task.jobId);
+        return;
+      }
+      const ctx = new JobContext(deps, job);
+      let read: boolean;
+      try {
+        read = await kindModule(job.kind).readSource(ctx);
+      } catch (error) {
+        await ctx.flushRequests();
+        if (isPermanent(error)) return failJob(deps, job, error);
+        throw error;
+      }
+      await ctx.flushRequests();
+      if (!read) return;
+      await updateMigrationJob(deps.db, job.tenantId, job.id, { sourceRead: true });
+      await completeIfDone(deps, task.tenantId, task.jobId);
+    },
+
+    async runChunk(task: ChunkTask) {
+      const job = await runningJob(deps, task);
+      if (!job) return;
+      const chunk = await getMigrationChunk(deps.db, task.tenantId, task.jobId, task.chunkNo);
+      if (!chunk) return;
+      if (chunk.status === 'pending') {
+        await noteMigrationChunkAttempt(deps.db, task.tenantId, task.jobId, task.chunkNo);
+        const ctx = new JobContext(deps, job);
+        let done: boolean;
+        try {
+          done = await kindModule(job.kind).runChunk(ctx, chunk);
+        } catch (error) {
+          await ctx.flushRequests();
+          if (isPermanent(error)) return failJob(deps, job, error);
+          throw error;
+        }
+        await ctx.flushRequests();
+        if (!done) return;
+        await finishMigrationChunk(deps.db, task.tenantId, task.jobId, task.chunkNo);
+      }
+      await completeIfDone(deps, task.tenantId, task.jobId);
+    },
+  };
+}

@@ -1,0 +1,399 @@
+import type { GatewayCard, ListedCustomer, PaymentGateway } from '@cardbridge/core';
+import {
+  findPaymentMethodByExternalCard,
+  type GatewayAccountRow,
+  insertMigrationItem,
+  listGatewayAccounts,
+  type MigrationChunkRow,
+  paymentMethodsNotSeenByJob,
+  settledMigrationItems,
+} from '@cardbridge/db';
+import { requireGatewayAccount } from '../gateway-accounts.js';
+import { deletedAtGateway, driftOf, followGatewayCard, importListedCard } from '../payment-methods/index.js';
+import { rowActor } from './actor.js';
+import { accountLivemode } from './budget.js';
+import { type JobContext, JobFailure, type MigrationKindModule } from './context.js';
+import { type MatchBy, resolveCustomer } from './customers.js';
+import { rowFailure, settledElsewhere } from './row-errors.js';
+
+/*
+ * A whole Stripe account, by reference (cards stay at Stripe): customer pages of 100 with
+ * their sources expanded (one request per 100 customers), a customer's further sources or
+ * its PaymentMethods only where needed. With `connectedAccounts`, each connected account is
+ * read through the tenant's Connect gateway account for it.
+ */
+
+type Source = Extract<JobContext['source'], { kind: 'stripe_account' }>;
+
+interface Checkpoint {
+  /** The gateway accounts to read, in order (resolved once: the Connect accounts). */
+  accounts?: number[];
+  accountIndex?: number;
+  startingAfter?: string | null;
+  nextChunkNo?: number;
+}
+
+interface ChunkPayload {
+  gatewayAccountId: number;
+  customers: ListedCustomer[];
+}
+
+const PAGE = 100;
+
+function sourceOf(ctx: JobContext): Source {
+  if (ctx.source.kind !== 'stripe_account') throw new JobFailure('not a Stripe account job');
+  return ctx.source;
+}
+
+async function stripeAccount(ctx: JobContext, id: number): Promise<GatewayAccountRow> {
+  const account = await requireGatewayAccount(ctx.deps.db, ctx.job.tenantId, id);
+  if (account.kind !== 'stripe') throw new JobFailure(`gateway account ${id} is not a Stripe account`);
+  return account;
+}
+
+async function listingOf(ctx: JobContext, account: GatewayAccountRow) {
+  const gateway = await ctx.gatewayFor(account);
+  if (!gateway.listing) throw new JobFailure(`gateway account ${account.id} cannot list its customers`);
+  return { gateway, listing: gateway.listing };
+}
+
+/** The Connect gateway accounts the job reads: every listed connected account must have one. */
+async function connectAccounts(ctx: JobContext, platform: GatewayAccountRow, wanted: 'all' | string[]) {
+  let ids = wanted === 'all' ? [] : [...wanted];
+  if (wanted === 'all') {
+    const { listing } = await listingOf(ctx, platform);
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = await listing.listConnectedAccounts({
+        limit: 100,
+        ...(startingAfter ? { startingAfter } : {}),
+      });
+      ids.push(...page.data.map((a) => a.id));
+      if (!page.hasMore || page.data.length === 0) break;
+      startingAfter = page.data.at(-1)!.id;
+    }
+  }
+  ids = [...new Set(ids)];
+  const mine = (await listGatewayAccounts(ctx.deps.db, ctx.job.tenantId)).filter(
+    (a) => a.kind === 'stripe' && a.status === 'active',
+  );
+  const accounts: number[] = [];
+  for (const acct of ids) {
+    const match = mine.find((a) => (a.config as { connectedAccountId?: string }).connectedAccountId === acct);
+    if (!match) {
+      await ctx.note({
+        itemKey: `account:${acct}`,
+        sourceCustomerId: null,
+        sourceCardId: null,
+        outcome: 'failed',
+        reason: `no Connect gateway account of the tenant for ${acct}: add one (gatewayAccounts.create with connectedAccountId ${acct})`,
+      });
+      continue;
+    }
+    accounts.push(match.id);
+  }
+  return accounts;
+}
+
+async function readSource(ctx: JobContext): Promise<boolean> {
+  const source = sourceOf(ctx);
+  const cp: Checkpoint = { ...(ctx.job.checkpoint as Checkpoint) };
+  if (!cp.accounts) {
+    const first = await stripeAccount(ctx, source.gatewayAccountId);
+    cp.accounts = source.connectedAccounts
+      ? await connectAccounts(ctx, first, source.connectedAccounts)
+      : [first.id];
+    cp.accountIndex = 0;
+    cp.startingAfter = null;
+    cp.nextChunkNo = 0;
+  }
+  while ((cp.accountIndex ?? 0) < cp.accounts.length) {
+    const account = await stripeAccount(ctx, cp.accounts[cp.accountIndex ?? 0]!);
+    const { listing } = await listingOf(ctx, account);
+    for (;;) {
+      if (await ctx.stopped()) return false;
+      const page = await listing.listCustomers({
+        limit: PAGE,
+        ...(cp.startingAfter ? { startingAfter: cp.startingAfter } : {}),
+      });
+      const last = page.data.at(-1);
+      const more = page.hasMore && last !== undefined;
+      const next: Checkpoint = {
+        ...cp,
+        startingAfter: more ? last.externalCustomerId : null,
+        accountIndex: more ? cp.accountIndex : (cp.accountIndex ?? 0) + 1,
+        nextChunkNo: (cp.nextChunkNo ?? 0) + (page.data.length > 0 ? 1 : 0),
+      };
+      if (page.data.length > 0) {
+        const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
+        const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
+        await ctx.writeChunk(
+          { chunkNo: cp.nextChunkNo ?? 0, payload, rows },
+          next as Record<string, unknown>,
+        );
+      }
+      Object.assign(cp, next);
+      if (!more) break;
+    }
+  }
+  return true;
+}
+
+/** Every card of a listed customer: the ones that came with the page, then what it needs besides. */
+async function cardsOf(
+  gateway: PaymentGateway,
+  customer: ListedCustomer,
+  paymentMethods: Source['paymentMethods'],
+) {
+  const listing = gateway.listing!;
+  const cards: GatewayCard[] = [...customer.cards];
+  if (customer.moreCards) {
+    let after = cards.at(-1)?.externalCardId;
+    for (;;) {
+      const page = await listing.listSourceCards({
+        externalCustomerId: customer.externalCustomerId,
+        limit: 100,
+        ...(after ? { startingAfter: after } : {}),
+      });
+      cards.push(...page.data);
+      if (!page.hasMore || page.data.length === 0) break;
+      after = page.data.at(-1)!.externalCardId;
+    }
+  }
+  const defaultPm = customer.defaultPaymentMethodId;
+  const wantPms =
+    paymentMethods === 'all' ||
+    (paymentMethods === 'default' &&
+      defaultPm !== null &&
+      !cards.some((c) => c.externalCardId === defaultPm));
+  if (wantPms) {
+    let after: string | undefined;
+    for (;;) {
+      const page = await listing.listPaymentMethodCards({
+        externalCustomerId: customer.externalCustomerId,
+        limit: 100,
+        ...(after ? { startingAfter: after } : {}),
+      });
+      // A card source also shows up as a PaymentMethod with the same id: once is enough.
+      for (const card of page.data)
+        if (!cards.some((c) => c.externalCardId === card.externalCardId)) cards.push(card);
+      if (!page.hasMore || page.data.length === 0) break;
+      after = page.data.at(-1)!.externalCardId;
+    }
+  }
+  return cards;
+}
+
+const itemKey = (account: GatewayAccountRow, card: GatewayCard) =>
+  `card:${account.id}:${card.externalCardId}`;
+
+async function importCustomer(
+  ctx: JobContext,
+  account: GatewayAccountRow,
+  gateway: PaymentGateway,
+  customer: ListedCustomer,
+  chunkNo: number,
+): Promise<void> {
+  const source = sourceOf(ctx);
+  const { tenantId } = ctx.job;
+  const cards = await cardsOf(gateway, customer, source.paymentMethods);
+  const settled = await settledMigrationItems(
+    ctx.deps.db,
+    tenantId,
+    ctx.job.id,
+    cards.map((c) => itemKey(account, c)),
+  );
+  const todo = cards.filter((c) => !settled.has(itemKey(account, c)));
+  if (todo.length === 0) return;
+  const base = (card: GatewayCard) => ({
+    itemKey: itemKey(account, card),
+    chunkNo,
+    sourceCustomerId: customer.externalCustomerId,
+    sourceCardId: card.externalCardId,
+  });
+  const livemode = accountLivemode(account);
+  if (livemode !== null && customer.livemode !== livemode) {
+    for (const card of todo) {
+      await ctx.note({
+        ...base(card),
+        outcome: 'skipped',
+        reason: `a ${customer.livemode ? 'live' : 'test'}-mode object on a ${livemode ? 'live' : 'test'}-mode account: live and test data never mix`,
+      });
+    }
+    return;
+  }
+  const resolved = await resolveCustomer(ctx.deps, ctx.actor, account, customer, {
+    matchBy: source.matchBy as MatchBy,
+    dryRun: ctx.dryRun,
+  });
+  if ('refusal' in resolved) {
+    for (const card of todo) await ctx.note({ ...base(card), outcome: 'skipped', reason: resolved.refusal });
+    return;
+  }
+  // Stripe bills with invoice_settings.default_payment_method first, then default_source.
+  const defaultId = customer.defaultPaymentMethodId ?? customer.defaultSourceId;
+  for (const card of todo) {
+    try {
+      await importOne(ctx, account, card, {
+        customerId: resolved.customerId,
+        customerCreated: resolved.created,
+        isDefault: card.externalCardId === defaultId,
+        base: base(card),
+      });
+    } catch (error) {
+      if (settledElsewhere(error)) continue;
+      await ctx.note({ ...base(card), customerId: resolved.customerId, ...rowFailure(error) });
+    }
+  }
+}
+
+async function importOne(
+  ctx: JobContext,
+  account: GatewayAccountRow,
+  card: GatewayCard,
+  row: {
+    customerId: number | null;
+    customerCreated: boolean;
+    isDefault: boolean;
+    base: { itemKey: string; chunkNo: number; sourceCustomerId: string; sourceCardId: string };
+  },
+): Promise<void> {
+  const { tenantId } = ctx.job;
+  const source = sourceOf(ctx);
+  const ours = await findPaymentMethodByExternalCard(ctx.deps.db, tenantId, account.id, card.externalCardId);
+  if (ours && row.customerId !== null && ours.customerId !== row.customerId) {
+    await ctx.note({
+      ...row.base,
+      customerId: row.customerId,
+      paymentMethodId: ours.id,
+      outcome: 'skipped',
+      reason: `card ${card.externalCardId} already belongs to customer ${ours.customerId} as payment method ${ours.id}`,
+    });
+    return;
+  }
+  if (ours) {
+    const drift = source.sync ? driftOf(ours, card, row.isDefault) : {};
+    if (Object.keys(drift).length === 0) {
+      await ctx.note({
+        ...row.base,
+        customerId: ours.customerId,
+        paymentMethodId: ours.id,
+        outcome: 'unchanged',
+      });
+      return;
+    }
+    if (!source.apply || ctx.dryRun) {
+      await ctx.note({
+        ...row.base,
+        customerId: ours.customerId,
+        paymentMethodId: ours.id,
+        outcome: source.apply ? 'updated' : 'drift',
+        reason: Object.keys(drift).join(', '),
+        details: drift,
+      });
+      return;
+    }
+    await followGatewayCard(
+      ctx.deps,
+      rowActor(ctx.actor, async (tx) => {
+        await insertMigrationItem(tx, tenantId, ctx.job.id, {
+          ...row.base,
+          customerId: ours.customerId,
+          paymentMethodId: ours.id,
+          outcome: 'updated',
+          reason: Object.keys(drift).join(', '),
+          details: drift,
+        });
+      }),
+      { paymentMethodId: ours.id, customerId: ours.customerId, card, makeDefault: Boolean(drift.default) },
+    );
+    return;
+  }
+  if (card.cardType === null) {
+    await ctx.note({
+      ...row.base,
+      customerId: row.customerId,
+      outcome: 'skipped',
+      reason: 'a card brand cardbridge does not support',
+    });
+    return;
+  }
+  if (ctx.dryRun || row.customerId === null) {
+    await ctx.note({
+      ...row.base,
+      customerId: row.customerId,
+      customerCreated: row.customerCreated,
+      outcome: 'created',
+    });
+    return;
+  }
+  const customerId = row.customerId;
+  await importListedCard(
+    ctx.deps,
+    rowActor(ctx.actor, async (tx, output) => {
+      await insertMigrationItem(tx, tenantId, ctx.job.id, {
+        ...row.base,
+        customerId,
+        paymentMethodId: (output as { id: number }).id,
+        customerCreated: row.customerCreated,
+        outcome: 'created',
+      });
+    }),
+    { customerId, account, card, isDefault: row.isDefault },
+  );
+}
+
+async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<boolean> {
+  const payload = chunk.payload as ChunkPayload;
+  const account = await stripeAccount(ctx, payload.gatewayAccountId);
+  const gateway = await ctx.gatewayFor(account);
+  for (const customer of payload.customers) {
+    if (await ctx.stopped()) return false;
+    await importCustomer(ctx, account, gateway, customer, chunk.chunkNo);
+  }
+  return true;
+}
+
+/** Sync: our active cards of the account that the listing no longer shows are gone at Stripe. */
+async function finish(ctx: JobContext): Promise<boolean> {
+  const source = sourceOf(ctx);
+  if (!source.sync || source.connectedAccounts) return true;
+  const account = await stripeAccount(ctx, source.gatewayAccountId);
+  const { tenantId } = ctx.job;
+  for (;;) {
+    if (await ctx.stopped()) return false;
+    const gone = await paymentMethodsNotSeenByJob(ctx.deps.db, tenantId, account.id, ctx.job.id, 100);
+    if (gone.length === 0) return true;
+    for (const pm of gone) {
+      const base = {
+        itemKey: `card:${account.id}:${pm.externalCardId}`,
+        sourceCustomerId: pm.externalCustomerId,
+        sourceCardId: pm.externalCardId,
+        customerId: pm.customerId,
+        paymentMethodId: pm.id,
+      };
+      if (!source.apply || ctx.dryRun) {
+        await ctx.note({ ...base, outcome: source.apply ? 'deleted' : 'drift', reason: 'deleted at Stripe' });
+        continue;
+      }
+      try {
+        await deletedAtGateway(
+          ctx.deps,
+          rowActor(ctx.actor, async (tx) => {
+            await insertMigrationItem(tx, tenantId, ctx.job.id, {
+              ...base,
+              outcome: 'deleted',
+              reason: 'deleted at Stripe',
+            });
+          }),
+          pm,
+        );
+      } catch (error) {
+        if (settledElsewhere(error)) continue;
+        await ctx.note({ ...base, ...rowFailure(error) });
+      }
+    }
+  }
+}
+
+export const stripeAccountKind: MigrationKindModule = { readSource, runChunk, finish };

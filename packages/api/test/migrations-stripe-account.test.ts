@@ -1,0 +1,133 @@
+import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationHandlers } from '../src/services/migrations/index.js';
+import { createTestApp, type TestApp, type TestTenant } from './helpers.js';
+import { emulatorStripe } from './stripe-client.js';
+
+/*
+ * A whole Stripe account imported by reference, end to end in process: the emulator seeded
+ * with customers (card sources, and a PaymentMethod default each), the job engine on pg-boss
+ * with this process as its worker, the job driven through the tRPC caller. What Stripe holds
+ * is read back through Stripe's own SDK and compared with what we hold.
+ */
+
+const secretKey = 'sk_test_migrations_account_1';
+
+type Caller = TestTenant['caller'];
+type Job = Awaited<ReturnType<Caller['migrations']['get']>>;
+
+async function settled(caller: Caller, id: number): Promise<Job> {
+  for (;;) {
+    const job = await caller.migrations.get({ id });
+    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function allItems(caller: Caller, id: number) {
+  const items = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await caller.migrations.items({
+      id,
+      limit: 1000,
+      ...(after !== undefined ? { after } : {}),
+    });
+    items.push(...page.data);
+    if (!page.hasMore) return items;
+    after = page.data.at(-1)!.seq;
+  }
+}
+
+/** Every card Stripe holds for every customer: sources and PaymentMethods, by id. */
+async function stripeCards(stripe: Stripe) {
+  const cards = new Map<string, { customer: string; isDefault: boolean }>();
+  for await (const customer of stripe.customers.list({ limit: 100 })) {
+    const pmDefault = customer.invoice_settings?.default_payment_method;
+    const defaultId = (typeof pmDefault === 'string' ? pmDefault : pmDefault?.id) ?? customer.default_source;
+    for await (const source of stripe.customers.listSources(customer.id, { object: 'card', limit: 100 })) {
+      cards.set(source.id, { customer: customer.id, isDefault: source.id === defaultId });
+    }
+    for await (const pm of stripe.customers.listPaymentMethods(customer.id, { type: 'card', limit: 100 })) {
+      cards.set(pm.id, { customer: customer.id, isDefault: pm.id === defaultId });
+    }
+  }
+  return cards;
+}
+
+describe('migration job: a whole Stripe account by reference', () => {
+  let emulator: StripeEmulator;
+  let stripe: Stripe;
+  let app: TestApp;
+  let t: TestTenant;
+  let accountId: number;
+
+  beforeAll(async () => {
+    emulator = await startStripeEmulator();
+    stripe = emulatorStripe(emulator.url, secretKey);
+    await emulator.seedDemo({ seed: 77, customers: 130, cardsPerCustomer: 2 });
+    app = await createTestApp();
+    await app.deps.jobs.work(migrationHandlers(app.deps));
+    t = await app.tenant();
+    accountId = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url }))
+      .id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await emulator.close();
+  });
+
+  const source = () => ({
+    kind: 'stripe_account' as const,
+    gatewayAccountId: accountId,
+    requestsPerSecond: 1000,
+  });
+
+  it('a plan reads the account and writes nothing; the run agrees with it row for row; a re-run changes nothing', async () => {
+    const expected = await stripeCards(stripe);
+    expect(expected.size).toBe(130 * 3);
+
+    const plan = await settled(
+      t.caller,
+      (await t.caller.migrations.create({ source: source(), dryRun: true })).id,
+    );
+    expect(plan.status).toBe('completed');
+    expect(plan.progress).toMatchObject({
+      total: 260,
+      done: 390,
+      sourceRead: true,
+      counts: { created: 390 },
+    });
+    expect(plan.estimate?.requests).toBe(plan.progress.requests);
+    // Nothing but the plan's own report was written.
+    expect((await t.caller.customers.list({ limit: 10 })).data).toHaveLength(0);
+
+    const run = await settled(t.caller, (await t.caller.migrations.create({ source: source() })).id);
+    expect(run.status).toBe('completed');
+    expect(run.progress.counts).toEqual({ created: 390 });
+    // Pages of 100 customers with their sources (2 requests), one PaymentMethod list per customer.
+    expect(run.progress.requests).toBe(2 + 130);
+
+    const planned = new Map((await allItems(t.caller, plan.id)).map((i) => [i.key, i.outcome]));
+    const done = await allItems(t.caller, run.id);
+    expect(new Map(done.map((i) => [i.key, i.outcome]))).toEqual(planned);
+
+    // What we hold is what Stripe holds: every card once, under the customer Stripe has it on.
+    const customersByStripeId = new Map<string, number>();
+    for (const item of done) {
+      const stripeCard = expected.get(item.sourceCardId!);
+      expect(stripeCard?.customer).toBe(item.sourceCustomerId);
+      const ours = customersByStripeId.get(item.sourceCustomerId!) ?? item.customerId!;
+      expect(item.customerId).toBe(ours);
+      customersByStripeId.set(item.sourceCustomerId!, ours);
+      const pm = await t.caller.paymentMethods.get({ id: item.paymentMethodId! });
+      expect(pm).toMatchObject({ storedInVault: false, isDefault: stripeCard!.isDefault });
+    }
+    expect(customersByStripeId.size).toBe(130);
+    expect(new Set(done.map((i) => i.paymentMethodId)).size).toBe(390);
+
+    const again = await settled(t.caller, (await t.caller.migrations.create({ source: source() })).id);
+    expect(again.progress.counts).toEqual({ unchanged: 390 });
+  });
+});
