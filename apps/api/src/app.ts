@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import {
   type Logger,
   purgeExpiredIdempotencyKeys,
   type RateLimitConfig,
+  startMigrationWorker,
   startRecovery,
 } from '@cardbridge/api';
 import type { MasterKey } from '@cardbridge/core';
@@ -37,6 +38,22 @@ export async function openConfiguredDatabase(
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Refused at once (DataDirLockedError, naming the holder) while another process has it open.
   return openDatabase({ kind: 'pglite', dataDir, ...opts });
+}
+
+/** The PGP key export files are encrypted to, read once at start (a missing file stops start-up, named). */
+export async function loadImportKey(env: Env): Promise<{ armored: string; passphrase?: string } | null> {
+  if (!env.CARDBRIDGE_IMPORT_PGP_KEY_FILE) return null;
+  try {
+    const armored = await readFile(env.CARDBRIDGE_IMPORT_PGP_KEY_FILE, 'utf8');
+    return {
+      armored,
+      ...(env.CARDBRIDGE_IMPORT_PGP_PASSPHRASE ? { passphrase: env.CARDBRIDGE_IMPORT_PGP_PASSPHRASE } : {}),
+    };
+  } catch (err) {
+    throw new Error(
+      `CARDBRIDGE_IMPORT_PGP_KEY_FILE: cannot read ${env.CARDBRIDGE_IMPORT_PGP_KEY_FILE}: ${(err as Error).message}`,
+    );
+  }
 }
 
 const idempotencyPurgeIntervalMs = 60 * 60 * 1000;
@@ -112,6 +129,7 @@ async function startOn(
     },
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
+    importKey: await loadImportKey(env),
   });
   const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
   server.requestTimeout = 30_000;
@@ -130,6 +148,10 @@ async function startOn(
   const stopPurging = purgeIdempotencyKeysPeriodically(deps);
   // Resolves gateway intents a crash left pending, now and on a timer (README "Gateway intents").
   const recovery = startRecovery(deps, env.CARDBRIDGE_RECOVERY_INTERVAL_MS);
+  // On the embedded database no other process can reach the queue: the server always works it.
+  if (env.CARDBRIDGE_WORKER === 'on' || database.kind === 'pglite') {
+    await startMigrationWorker(deps, { concurrency: env.CARDBRIDGE_WORKER_CONCURRENCY });
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST}:${port}`;
 
@@ -143,6 +165,7 @@ async function startOn(
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await recovery.stop();
+      await deps.jobs.stop();
       await database.close();
     })();
     return closing;

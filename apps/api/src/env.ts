@@ -50,6 +50,17 @@ const envSchema = z.object({
   CARDBRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(60),
   /** Most calls one tRPC batch request may carry. */
   CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
+  /**
+   * 'on': this server also works on migration jobs (always so on the embedded database, where no
+   * other process can). 'off': it only queues them, for `cardbridge worker` processes to do.
+   */
+  CARDBRIDGE_WORKER: z.enum(['on', 'off']).default('on'),
+  /** Chunks of migration jobs one process works on at once. */
+  CARDBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The OpenPGP private key (armored file) that Stripe card-export files are encrypted to. */
+  CARDBRIDGE_IMPORT_PGP_KEY_FILE: z.string().min(1).optional(),
+  /** Its passphrase, when it has one. */
+  CARDBRIDGE_IMPORT_PGP_PASSPHRASE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,3 +6,4 @@ export { openConfiguredDatabase, type RunningApp, startApp } from './app.js';
 export { bootstrapKeyFileName } from './bootstrap.js';
 export { defaultDataDir, type Env, parseEnv } from './env.js';
 export { serve } from './main.js';
+export { work } from './worker.js';

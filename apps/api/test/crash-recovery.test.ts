@@ -12,15 +12,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultRateLimits, RateLimits } from '@cardbridge/api/src/auth/rate-limits.js';
-import type { AppDeps } from '@cardbridge/api/src/context.js';
-import { GatewayRegistry } from '@cardbridge/api/src/gateways/registry.js';
+import { createDeps } from '@cardbridge/api/src/deps.js';
 import { createLogger } from '@cardbridge/api/src/logger.js';
 import { recoverGatewayIntents } from '@cardbridge/api/src/services/payment-methods/index.js';
 import { freshCardNumber, freshCvv } from '@cardbridge/api/test/card-data.js';
 import { emulatorStripe } from '@cardbridge/api/test/stripe-client.js';
-import { MasterKey, Vault } from '@cardbridge/core';
-import { type DatabaseHandle, dataKeyStore, openDatabase } from '@cardbridge/db';
+import { MasterKey } from '@cardbridge/core';
+import { type DatabaseHandle, openDatabase } from '@cardbridge/db';
 import { createPostgresTestDatabase, sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
@@ -228,26 +226,16 @@ describe('kill -9 during writes, then recovery', () => {
       ? await openDatabase({ kind: 'postgres', url: pgDatabase.url })
       : await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
     try {
-      const master = MasterKey.fromBase64(masterKey);
-      const vault = new Vault(master, dataKeyStore(database.db));
-      const deps: AppDeps = {
-        db: database.db,
-        vault,
-        masterKey: master,
-        gateways: new GatewayRegistry(vault, {
-          db: database.db,
-          stripeTimeoutMs: 5_000,
-          sleep: async () => {},
-          apiBases: { allowList: [], allowLoopback: true },
-        }),
+      const deps = createDeps({
+        database,
+        masterKey: MasterKey.fromBase64(masterKey),
         logger: createLogger({ level: 'silent' }),
         clock: () => new Date(Date.now() + 3_600_000),
-        isProduction: false,
+        stripeTimeoutMs: 5_000,
+        gatewaySleep: async () => {},
         intentLeaseMs: 1_000,
         idempotencyLeaseMs: 1_000,
-        rateLimits: new RateLimits(defaultRateLimits),
-        ping: () => database.ping(),
-      };
+      });
       const recovered = await recoverGatewayIntents(deps);
       expect(recovered.deferred).toBe(0);
       const q = async <T>(query: ReturnType<typeof sql>) => {

@@ -11,7 +11,7 @@ describe('config agrees with the API without importing its runtime', () => {
     expect(bootstrapKeyFileName).toBe(api.bootstrapKeyFileName);
   });
 
-  it('only serve and migrate load the server at run time (lazily); the rest import the API type only', async () => {
+  it('only serve, worker and migrate load the server at run time (lazily); the rest import the API type only', async () => {
     const src = fileURLToPath(new URL('../src/', import.meta.url));
     const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts'));
     const lazy: string[] = [];
@@ -23,7 +23,11 @@ describe('config agrees with the API without importing its runtime', () => {
         lazy.push(file);
       }
     }
-    expect(lazy.sort()).toEqual([path.join('commands', 'migrate.ts'), path.join('commands', 'serve.ts')]);
+    expect(lazy.sort()).toEqual([
+      path.join('commands', 'migrate.ts'),
+      path.join('commands', 'serve.ts'),
+      path.join('commands', 'worker.ts'),
+    ]);
   });
 
   it('only stripe-emulator loads @cardbridge/stripe-emulator, lazily', async () => {

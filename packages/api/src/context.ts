@@ -25,6 +25,8 @@ export interface AppDeps {
   ping: () => Promise<void>;
   /** Where migration jobs' work is queued (pg-boss); workers take it from there. */
   jobs: JobEngine;
+  /** The OpenPGP private key card-export files are encrypted to (null: encrypted files are refused). */
+  importKey: { armored: string; passphrase?: string } | null;
 }
 
 /** An authenticated API key: always derived from the key, never from input. */

@@ -25,6 +25,7 @@ export interface DepsConfig {
   idempotencyLeaseMs?: number;
   /** The job queue (default: pg-boss on this database, started on first use). */
   jobs?: AppDeps['jobs'];
+  importKey?: AppDeps['importKey'];
 }
 
 /** The one composition of the API's dependencies: the server and the tests build them here. */
@@ -50,5 +51,6 @@ export function createDeps(config: DepsConfig): AppDeps {
     idempotencyLeaseMs: config.idempotencyLeaseMs ?? 120_000,
     ping: () => database.ping(),
     jobs: config.jobs ?? new JobEngine({ database }),
+    importKey: config.importKey ?? null,
   };
 }

@@ -22,6 +22,13 @@ export { createLogger, type Logger } from './logger.js';
 export { appRouter } from './routers/index.js';
 export { issueApiKey } from './services/access.js';
 export { createDefaultTestAccount } from './services/gateway-accounts.js';
+export {
+  type Artifact,
+  type ArtifactFormat,
+  artifactFormats,
+  renderArtifact,
+  startMigrationWorker,
+} from './services/migrations/index.js';
 export { recoverGatewayIntents, startRecovery } from './services/payment-methods/index.js';
 export { createCallerFactory } from './trpc.js';
 export type { AppRouter };

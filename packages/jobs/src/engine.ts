@@ -90,7 +90,7 @@ export class JobEngine {
   }
 
   /** Starts taking work: this process becomes a worker. */
-  async work(handlers: JobHandlers): Promise<void> {
+  async work(handlers: JobHandlers, opts: { concurrency?: number } = {}): Promise<void> {
     await this.start();
     const poll = this.#opts.pollingIntervalSeconds ?? 0.5;
     await this.#boss.work<SourceTask>(QUEUES.source, { pollingIntervalSeconds: poll }, async ([job]) => {
@@ -98,7 +98,7 @@ export class JobEngine {
     });
     await this.#boss.work<ChunkTask>(
       QUEUES.chunk,
-      { pollingIntervalSeconds: poll, localConcurrency: this.#opts.concurrency ?? 4 },
+      { pollingIntervalSeconds: poll, localConcurrency: opts.concurrency ?? this.#opts.concurrency ?? 4 },
       async ([job]) => {
         if (job) await handlers.runChunk(job.data);
       },

@@ -25,6 +25,13 @@ export const commandCatalogue: readonly CommandEntry[] = [
     load: async () => (await import('./serve.js')).registerServe,
   },
   {
+    name: 'worker',
+    description:
+      'work on migration jobs beside the API servers, on the PostgreSQL server they share (DATABASE_URL; ' +
+      'CARDBRIDGE_WORKER_CONCURRENCY); any number of workers on any machines; stops cleanly on SIGTERM',
+    load: async () => (await import('./worker.js')).registerWorker,
+  },
+  {
     name: 'migrate',
     description:
       'apply the committed database migrations to the configured database (DATABASE_URL, or the ' +

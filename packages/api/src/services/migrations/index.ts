@@ -12,4 +12,4 @@ export {
   listMigrationJobs,
   requeueUnfinishedJobs,
 } from './jobs.js';
-export { completeIfDone, migrationHandlers } from './runner.js';
+export { completeIfDone, migrationHandlers, startMigrationWorker } from './runner.js';

@@ -12,6 +12,7 @@ import {
 import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
 import type { AppDeps } from '../../context.js';
 import { JobContext, JobFailure } from './context.js';
+import { requeueUnfinishedJobs } from './jobs.js';
 import { kindModule } from './kinds.js';
 
 /*
@@ -113,4 +114,17 @@ export function migrationHandlers(deps: AppDeps): JobHandlers {
       await completeIfDone(deps, task.tenantId, task.jobId);
     },
   };
+}
+
+/**
+ * Makes this process a worker of migration jobs, then queues again what unfinished jobs still
+ * have to do (work a crash may have left unsent; repeats are harmless).
+ */
+export async function startMigrationWorker(
+  deps: AppDeps,
+  opts: { concurrency?: number } = {},
+): Promise<void> {
+  await deps.jobs.work(migrationHandlers(deps), opts);
+  const requeued = await requeueUnfinishedJobs(deps);
+  if (requeued > 0) deps.logger.info({ jobs: requeued }, 'migration jobs resumed');
 }
