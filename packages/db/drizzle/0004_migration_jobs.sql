@@ -9,6 +9,7 @@ CREATE TABLE "migration_file_parts" (
 	"file_id" integer NOT NULL,
 	"part_no" integer NOT NULL,
 	"data" text NOT NULL,
+	"key_version" integer,
 	CONSTRAINT "migration_file_parts_file_id_part_no_pk" PRIMARY KEY("file_id","part_no")
 );
 --> statement-breakpoint

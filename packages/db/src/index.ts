@@ -10,6 +10,7 @@ export * from './repositories/gateway-accounts.js';
 export * from './repositories/gateway-intents.js';
 export * from './repositories/idempotency-keys.js';
 export type { KeysetPage } from './repositories/keyset.js';
+export * from './repositories/migration-files.js';
 export * from './repositories/migration-jobs.js';
 export * from './repositories/payment-methods.js';
 export * from './repositories/rate-budgets.js';

@@ -595,7 +595,10 @@ export const migrationFileParts = pgTable(
     tenantId: integer('tenant_id').notNull(),
     fileId: integer('file_id').notNull(),
     partNo: integer('part_no').notNull(),
+    /** base64 of the bytes ('pgp'), or the vault's ciphertext of them ('sealed'). */
     data: text('data').notNull(),
+    /** The data key version of a sealed part. */
+    keyVersion: integer('key_version'),
   },
   (t) => [
     primaryKey({ columns: [t.fileId, t.partNo] }),

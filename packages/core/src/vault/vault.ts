@@ -27,6 +27,8 @@ export const aad = {
     `cardbridge/pan/v1/tenant=${tenantId}/payment-method=${paymentMethodId}/key=${keyVersion}`,
   gatewaySecret: (tenantId: number, gatewayAccountId: number, keyVersion: number) =>
     `cardbridge/gateway-secret/v1/tenant=${tenantId}/gateway-account=${gatewayAccountId}/key=${keyVersion}`,
+  blob: (tenantId: number, purpose: string, keyVersion: number) =>
+    `cardbridge/blob/v1/tenant=${tenantId}/${purpose}/key=${keyVersion}`,
 };
 
 /**
@@ -105,6 +107,21 @@ export class Vault {
       sealed.ciphertext,
       aad.gatewaySecret(tenantId, gatewayAccountId, sealed.keyVersion),
     ).toString('utf8');
+  }
+
+  /**
+   * Data that may hold card numbers on its way into the vault (a migration file's part, a job's
+   * staged rows): sealed under the tenant's data key, bound by `purpose` to where it is kept
+   * (e.g. `migration-file=7/part=3`), so it cannot be read anywhere else.
+   */
+  async sealBlob(tenantId: number, purpose: string, bytes: Uint8Array): Promise<Sealed> {
+    const { version, key } = await this.currentKey(tenantId);
+    return { ciphertext: seal(key, bytes, aad.blob(tenantId, purpose, version)), keyVersion: version };
+  }
+
+  async openBlob(tenantId: number, purpose: string, sealed: Sealed): Promise<Buffer> {
+    const key = await this.keyFor(tenantId, sealed.keyVersion);
+    return open(key, sealed.ciphertext, aad.blob(tenantId, purpose, sealed.keyVersion));
   }
 
   /** Re-seals a card number under the tenant's current data key (key rotation). */

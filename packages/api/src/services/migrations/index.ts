@@ -5,6 +5,13 @@
  */
 export { type Artifact, type ArtifactFormat, artifactFormats, renderArtifact } from './artifacts.js';
 export {
+  looksLikePgp,
+  type MigrationFileDto,
+  readMigrationFile,
+  requireMigrationFile,
+  storeMigrationFile,
+} from './files.js';
+export {
   controlMigrationJob,
   createMigrationJob,
   getMigrationJobDto,
