@@ -1,1 +1,1 @@
-export {};
+export * from './export-file/index.js';
