@@ -1,2 +1,3 @@
 export * from './engine.js';
+export * from './export-file/index.js';
 export * from './rate-budget.js';
