@@ -124,6 +124,26 @@ export function maskKey(key: string): string {
   return `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}`;
 }
 
+/**
+ * Stripe's 403 for an account the key cannot act for: a malformed Stripe-Account header, or
+ * GET /v1/accounts/:id of an account that is not connected to the platform.
+ */
+export function noAccessToAccount(key: string, account: string): StripeApiError {
+  return new StripeApiError(403, {
+    type: 'invalid_request_error',
+    code: 'account_invalid',
+    message: `The provided key '${maskKey(key)}' does not have access to account '${echo(account)}' (or that account does not exist). Application access may have been revoked.`,
+  });
+}
+
+/** Stripe's 403 when a platform, acting as a connected account, asks for that account's own connected accounts. */
+export function connectedAccountsOfConnectedAccount(): StripeApiError {
+  return new StripeApiError(403, {
+    type: 'invalid_request_error',
+    message: "You cannot access the connected accounts of your platform's connected accounts.",
+  });
+}
+
 export function invalidApiKey(key: string): StripeApiError {
   return new StripeApiError(
     401,

@@ -6,6 +6,7 @@ import {
   type Json,
   paymentIntentJson,
   paymentMethodJson,
+  sourcesJson,
 } from './objects.js';
 import type { AccountSpace } from './store.js';
 
@@ -20,7 +21,7 @@ const MAX_DEPTH = 4;
 function resolve(space: AccountSpace, parent: Json, key: string): Json | undefined {
   if (key === 'sources' && parent.object === 'customer' && typeof parent.id === 'string') {
     const customer = space.liveCustomer(parent.id);
-    return customer ? (customerJson(customer, space, true).sources as Json) : undefined;
+    return customer ? sourcesJson(customer, space) : undefined;
   }
   const id = parent[key];
   if (typeof id !== 'string') return undefined;

@@ -5,6 +5,7 @@ import type {
   CardFacts,
   CardRecord,
   ChargeRecord,
+  ConnectedAccountRecord,
   CustomerRecord,
   PaymentIntentRecord,
   PaymentMethodRecord,
@@ -161,22 +162,22 @@ export function cardAsPaymentMethod(card: CardRecord): PaymentMethodRecord {
   };
 }
 
-/** The sources list embedded in a customer when `expand[]=sources`: the 10 newest. */
-function sourcesJson(customer: CustomerRecord, space: AccountSpace): Json {
+/**
+ * The sources list embedded in a customer when `expand[]=sources` (or `data.sources` on a
+ * list): the 10 newest, `has_more` when there are more, and the `url` that pages the rest.
+ */
+export function sourcesJson(customer: CustomerRecord, space: AccountSpace): Json {
   const cards = newestFirst(
     customer.cardIds.map((id) => space.cards.get(id)).filter((c): c is CardRecord => c !== undefined),
   );
-  return {
-    ...listObject(
-      `/v1/customers/${customer.id}/sources`,
-      cards.slice(0, 10).map(cardJson),
-      cards.length > 10,
-    ),
-    total_count: cards.length,
-  };
+  return listObject(
+    `/v1/customers/${customer.id}/sources`,
+    cards.slice(0, 10).map(cardJson),
+    cards.length > 10,
+  );
 }
 
-export function customerJson(customer: CustomerRecord, space: AccountSpace, withSources = false): Json {
+export function customerJson(customer: CustomerRecord, space: AccountSpace): Json {
   if (customer.deleted) return deletedJson(customer.id, 'customer');
   return {
     id: customer.id,
@@ -206,7 +207,6 @@ export function customerJson(customer: CustomerRecord, space: AccountSpace, with
     shipping: null,
     tax_exempt: 'none',
     test_clock: null,
-    ...(withSources ? { sources: sourcesJson(customer, space) } : {}),
   };
 }
 
@@ -368,5 +368,65 @@ export function refundJson(refund: RefundRecord): Json {
     source_transfer_reversal: null,
     status: refund.status,
     transfer_reversal: null,
+  };
+}
+
+/**
+ * A Standard account the platform created and controls, fully onboarded: what a platform
+ * sees of each connected account in GET /v1/accounts.
+ */
+export function accountJson(account: ConnectedAccountRecord): Json {
+  const noRequirements = {
+    alternatives: [],
+    current_deadline: null,
+    currently_due: [],
+    disabled_reason: null,
+    errors: [],
+    eventually_due: [],
+    past_due: [],
+    pending_verification: [],
+  };
+  return {
+    id: account.id,
+    object: 'account',
+    business_profile: {
+      annual_revenue: null,
+      estimated_worker_count: null,
+      mcc: null,
+      name: account.businessName,
+      product_description: null,
+      support_address: null,
+      support_email: null,
+      support_phone: null,
+      support_url: null,
+      url: null,
+    },
+    business_type: null,
+    capabilities: { card_payments: 'active', transfers: 'active' },
+    charges_enabled: true,
+    controller: {
+      fees: { payer: 'account' },
+      is_controller: true,
+      losses: { payments: 'stripe' },
+      requirement_collection: 'stripe',
+      stripe_dashboard: { type: 'full' },
+      type: 'application',
+    },
+    country: account.country,
+    created: account.created,
+    default_currency: account.defaultCurrency,
+    details_submitted: true,
+    email: account.email,
+    external_accounts: listObject(`/v1/accounts/${account.id}/external_accounts`, [], false),
+    future_requirements: noRequirements,
+    metadata: { ...account.metadata },
+    payouts_enabled: true,
+    requirements: noRequirements,
+    settings: {
+      dashboard: { display_name: account.businessName, timezone: 'Etc/UTC' },
+      payments: { statement_descriptor: null },
+    },
+    tos_acceptance: { date: account.created, ip: null, user_agent: null },
+    type: 'standard',
   };
 }

@@ -126,6 +126,11 @@ const INVOICE_SETTINGS: ParamSpec = {
 };
 
 const EXPAND: Params = { expand: 'list' };
+/** `created=<ts>` or `created[gt|gte|lt|lte]=<ts>` on list endpoints. */
+const CREATED: ParamSpec = {
+  orString: true,
+  fields: { gt: 'string', gte: 'string', lt: 'string', lte: 'string' },
+};
 const PAGE: Params = { ending_before: 'string', expand: 'list', limit: 'string', starting_after: 'string' };
 const SEARCH: Params = { expand: 'list', limit: 'string', page: 'string', query: 'string' };
 const TAX_EXEMPT = enumOf('', 'exempt', 'none', 'reverse');
@@ -200,13 +205,15 @@ const OTHER_PM_TYPES: Params = Object.fromEntries(
 
 /** `METHOD /v1/path/:param` (as routes.ts registers them) → accepted parameters. */
 export const ENDPOINT_PARAMS: Readonly<Record<string, Params>> = {
+  'GET /v1/accounts': { ...PAGE, created: CREATED },
+  'GET /v1/accounts/:account': EXPAND,
   'POST /v1/customers': {
     ...CUSTOMER_COMMON,
     payment_method: 'string',
     tax_id_data: 'any',
     test_clock: 'string',
   },
-  'GET /v1/customers': { ...PAGE, created: 'any', email: 'string', test_clock: 'string' },
+  'GET /v1/customers': { ...PAGE, created: CREATED, email: 'string', test_clock: 'string' },
   'GET /v1/customers/search': SEARCH,
   'GET /v1/customers/:customer': EXPAND,
   'POST /v1/customers/:customer': {
@@ -291,7 +298,7 @@ export const ENDPOINT_PARAMS: Readonly<Record<string, Params>> = {
   },
   'GET /v1/charges': {
     ...PAGE,
-    created: 'any',
+    created: CREATED,
     customer: 'string',
     payment_intent: 'string',
     transfer_group: 'string',
@@ -319,7 +326,7 @@ export const ENDPOINT_PARAMS: Readonly<Record<string, Params>> = {
     transfer_data: 'any',
     transfer_group: 'string',
   },
-  'GET /v1/payment_intents': { ...PAGE, created: 'any', customer: 'string' },
+  'GET /v1/payment_intents': { ...PAGE, created: CREATED, customer: 'string' },
   'GET /v1/payment_intents/search': SEARCH,
   'GET /v1/payment_intents/:intent': { client_secret: 'string', expand: 'list' },
   'POST /v1/payment_intents/:intent/confirm': PAYMENT_INTENT_CONFIRM,
@@ -337,7 +344,7 @@ export const ENDPOINT_PARAMS: Readonly<Record<string, Params>> = {
     refund_application_fee: 'string',
     reverse_transfer: 'string',
   },
-  'GET /v1/refunds': { ...PAGE, charge: 'string', created: 'any', payment_intent: 'string' },
+  'GET /v1/refunds': { ...PAGE, charge: 'string', created: CREATED, payment_intent: 'string' },
   'GET /v1/refunds/:refund': EXPAND,
 };
 

@@ -10,6 +10,8 @@ export interface RequestContext {
   pathParams: Readonly<Record<string, string>>;
   store: Store;
   space: AccountSpace;
+  /** The secret key the request authenticated with (for Stripe's messages that mask it). */
+  apiKey: string;
 }
 
 export type Handler = (ctx: RequestContext) => Json;

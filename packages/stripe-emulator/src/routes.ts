@@ -1,3 +1,4 @@
+import { listAccounts, retrieveAccount } from './handlers/accounts.js';
 import {
   createCustomer,
   deleteCustomer,
@@ -35,6 +36,8 @@ import { Router } from './router.js';
 /** Every /v1 endpoint the emulator answers; `search` routes come before `:id` ones. */
 export function createRouter(): Router {
   const router = new Router()
+    .on('GET', '/v1/accounts', listAccounts)
+    .on('GET', '/v1/accounts/:account', retrieveAccount)
     .on('POST', '/v1/customers', createCustomer)
     .on('GET', '/v1/customers', listCustomers)
     .on('GET', '/v1/customers/search', searchCustomers)

@@ -5,27 +5,36 @@ import {
   echo,
   invalidApiKey,
   invalidRequest,
-  maskKey,
   missingApiKey,
+  noAccessToAccount,
   rateLimited,
   StripeApiError,
   unrecognizedUrl,
 } from './errors.js';
 import { applyExpand } from './expand.js';
-import { FaultQueue, RateLimiter, validateFault } from './faults.js';
+import { FaultQueue, PLATFORM, RandomFaults, RateLimiter, validateFault } from './faults.js';
 import { type FormObject, list, parseForm } from './form.js';
 import { IdempotencyStore } from './idempotency.js';
 import { newId } from './ids.js';
 import { checkParams, ENDPOINT_PARAMS } from './params.js';
+import { type Counted, RequestStats } from './request-stats.js';
+import type { Router } from './router.js';
 import { createRouter, PUBLISHABLE_ENDPOINTS } from './routes.js';
 import { DEMO_CONNECT_CUSTOMERS, formatSeedTable, parseSeed, seedDemo } from './seed.js';
 import { Store } from './store.js';
-import type { InjectedFault, StripeEmulator, StripeEmulatorOptions } from './types.js';
+import type {
+  EmulatorStatsReport,
+  InjectedFault,
+  SeedOptions,
+  StripeEmulator,
+  StripeEmulatorOptions,
+} from './types.js';
 
 /**
- * The HTTP front: request id → fault injection → auth → Stripe-Account → rate limit →
- * idempotency → route → latency → response. Plain node:http, JSON out, Stripe's form
- * encoding in. `/_emulator/*` is the control plane for scripts (JSON in and out, no auth).
+ * The HTTP front: request id → stats → queued fault → drawn fault → auth → Stripe-Account →
+ * rate limit → idempotency → route → latency → response. Plain node:http, JSON out,
+ * Stripe's form encoding in. `/_emulator/*` is the control plane for scripts (JSON in and
+ * out, no auth).
  */
 
 const DEFAULT_SECRET_KEY = /^sk_(test|live)_[A-Za-z0-9_]+$/;
@@ -78,7 +87,42 @@ interface Call {
   requestId: string;
   started: number;
   method: string;
+  /** Where the request is counted in the stats (/v1 only). */
+  counted?: Counted;
+  /** The route, matched once for the stats and the handler. */
+  matched?: ReturnType<Router['match']>;
 }
+
+/** Seed options from a JSON body, each checked for its type (a wrong one is a 400). */
+function seedOptionsFrom(input: Record<string, unknown>): SeedOptions {
+  const out: Record<string, unknown> = {};
+  const numbers = [
+    'seed',
+    'customers',
+    'cardsPerCustomer',
+    'paymentMethodsPerCustomer',
+    'defaultPaymentMethodShare',
+    'expiringSoonShare',
+    'createdFrom',
+    'createdTo',
+    'connectAccounts',
+    'connectCustomers',
+  ] as const;
+  for (const name of numbers) {
+    const value = input[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+    out[name] = value;
+  }
+  if (input.stripeAccount !== undefined && input.stripeAccount !== null) {
+    if (typeof input.stripeAccount !== 'string') throw new TypeError('stripeAccount must be a string');
+    out.stripeAccount = input.stripeAccount;
+  }
+  return out as SeedOptions;
+}
+
+/** How many seeded customers POST /_emulator/seed lists in its reply (a 100k seed would be megabytes). */
+const SEED_REPLY_LIMIT = 1000;
 
 interface Outcome {
   status: number;
@@ -93,7 +137,14 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   const store = new Store();
   const router = createRouter();
   const faults = new FaultQueue();
-  const limiter = new RateLimiter(opts.rateLimitPerSecond);
+  const limiter = new RateLimiter(opts.rateLimitPerSecond, opts.rateLimitPerAccount);
+  const randomFaults = new RandomFaults({
+    ...(opts.fault429Rate !== undefined ? { fault429Rate: opts.fault429Rate } : {}),
+    ...(opts.fault5xxRate !== undefined ? { fault5xxRate: opts.fault5xxRate } : {}),
+    ...(opts.faultSeed !== undefined ? { faultSeed: opts.faultSeed } : {}),
+  });
+  const clock = opts.clock ?? Date.now;
+  const requestStats = new RequestStats(clock());
   const idempotency = new IdempotencyStore();
   const secretKeys = opts.secretKeys ? new Set(opts.secretKeys) : undefined;
   const log = opts.log;
@@ -127,13 +178,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   function accountOf(req: IncomingMessage, key: string): string | null {
     const account = header(req, 'stripe-account')?.trim();
     if (!account) return null;
-    if (!ACCOUNT_ID.test(account)) {
-      throw new StripeApiError(403, {
-        type: 'invalid_request_error',
-        code: 'account_invalid',
-        message: `The provided key '${maskKey(key)}' does not have access to account '${account}' (or that account does not exist). Application access may have been revoked.`,
-      });
-    }
+    if (!ACCOUNT_ID.test(account)) throw noAccessToAccount(key, account);
     return account;
   }
 
@@ -151,10 +196,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     const path = url.pathname;
     const endpoint = `${method} ${path}`;
     try {
-      const matched = router.match(method, path);
+      const { matched } = call;
       const { key, livemode } = authenticate(req, endpoint);
       const account = accountOf(req, key);
-      const retryAfter = limiter.hit(`${key}\u0000${account ?? ''}`);
+      const retryAfter = limiter.hit(account ?? PLATFORM, livemode, clock());
       if (retryAfter !== undefined) return { ...errorOutcome(rateLimited(retryAfter)), note: 'rate-limited' };
       if (!matched) throw unrecognizedUrl(method, path);
 
@@ -190,7 +235,15 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         const accepted = ENDPOINT_PARAMS[`${method} ${matched.pattern}`];
         if (!accepted) throw new Error(`no parameter list for ${method} ${matched.pattern}`);
         checkParams(accepted, params);
-        const json = matched.handler({ method, path, params, pathParams: matched.pathParams, store, space });
+        const json = matched.handler({
+          method,
+          path,
+          params,
+          pathParams: matched.pathParams,
+          store,
+          space,
+          apiKey: key,
+        });
         applyExpand(space, json, list(params, 'expand'));
         outcome = { status: 200, body: JSON.stringify(json, null, 2), headers: {} };
         storable = true;
@@ -232,6 +285,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       ...outcome.headers,
     });
     res.end(outcome.body);
+    if (call.counted) requestStats.served(call.counted, outcome.status);
     writeLog(req, call, outcome.status, outcome.note);
   }
 
@@ -249,6 +303,13 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, call: Call) {
     requests++;
     const { method } = call;
+    call.matched = router.match(method, url.pathname);
+    call.counted = {
+      // Any header value is counted as sent (minus anything shaped like a card number).
+      account: echo(header(req, 'stripe-account')?.trim() || PLATFORM),
+      route: `${method} ${call.matched?.pattern ?? '(unrecognized)'}`,
+    };
+    requestStats.received(call.counted, clock());
     let rawBody = '';
     try {
       rawBody = await readBody(req);
@@ -263,12 +324,14 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
 
     const fault = faults.take(method, req.url ?? '/');
     if (fault?.kind === 'timeout') {
+      requestStats.unanswered();
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       writeLog(req, call, 'held', 'fault: timeout');
       return;
     }
     if (fault?.kind === 'drop') {
+      requestStats.unanswered();
       writeLog(req, call, 'dropped', 'fault: drop');
       req.socket.destroy();
       return;
@@ -281,10 +344,38 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       await send(req, res, { ...errorOutcome(rateLimited(1)), note: 'fault: 429' }, call);
       return;
     }
+    // Drawn only by requests no queued fault took, so queued faults stay exact under rates.
+    const drawn = randomFaults.draw();
+    if (drawn === '429') {
+      await send(req, res, { ...errorOutcome(rateLimited(1)), note: 'fault rate: 429' }, call);
+      return;
+    }
+    if (drawn === '5xx') {
+      await send(req, res, { ...errorOutcome(apiError(500)), note: 'fault rate: 5xx' }, call);
+      return;
+    }
     await send(req, res, processApi(req, call, url, rawBody), call);
   }
 
   // ------------------------------------------------------------- control plane
+
+  function rateLimits() {
+    return { rateLimitPerSecond: limiter.perSecond ?? null, rateLimitPerAccount: limiter.perAccount };
+  }
+
+  function statsReport(): EmulatorStatsReport {
+    return {
+      ...requestStats.snapshot(),
+      totalRequests: requests,
+      objects: store.stats(),
+      config: {
+        latencyMs,
+        ...rateLimits(),
+        ...randomFaults.rates,
+        faultsQueued: faults.size,
+      },
+    };
+  }
 
   function controlReply(res: ServerResponse, status: number, body: unknown) {
     const text = JSON.stringify(body, null, 2);
@@ -308,13 +399,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         case 'GET /_emulator/health':
           return controlReply(res, 200, { ok: true, url: emulator.url, requests });
         case 'GET /_emulator/stats':
-          return controlReply(res, 200, {
-            requests,
-            faultsQueued: faults.size,
-            latencyMs,
-            rateLimitPerSecond: limiter.perSecond ?? null,
-            ...store.stats(),
-          });
+          return controlReply(res, 200, statsReport());
+        case 'POST /_emulator/stats/reset':
+          requestStats.reset(clock());
+          return controlReply(res, 200, { ok: true, since: requestStats.snapshot().since });
         case 'POST /_emulator/faults': {
           const list = Array.isArray(input.faults) ? input.faults : [input];
           const valid = list.map(validateFault);
@@ -324,27 +412,42 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         case 'DELETE /_emulator/faults':
           faults.clear();
           return controlReply(res, 200, { queued: 0 });
+        case 'GET /_emulator/fault-rates':
+          return controlReply(res, 200, randomFaults.rates);
+        case 'POST /_emulator/fault-rates': {
+          const rates: Record<string, unknown> = {};
+          for (const name of ['fault429Rate', 'fault5xxRate', 'faultSeed'] as const) {
+            if (input[name] === undefined) continue;
+            if (typeof input[name] !== 'number') throw new TypeError(`${name} must be a number`);
+            rates[name] = input[name];
+          }
+          return controlReply(res, 200, randomFaults.set(rates));
+        }
         case 'POST /_emulator/latency':
           latencyMs = validLatency(Number(input.ms ?? input.latencyMs));
           return controlReply(res, 200, { latencyMs });
+        case 'GET /_emulator/rate-limit':
+          return controlReply(res, 200, rateLimits());
         case 'POST /_emulator/rate-limit': {
-          const perSecond = input.perSecond ?? input.rateLimitPerSecond;
-          limiter.set(perSecond === null || perSecond === undefined ? undefined : Number(perSecond));
-          return controlReply(res, 200, { rateLimitPerSecond: limiter.perSecond ?? null });
+          const raw = input.perSecond ?? input.rateLimitPerSecond;
+          if (raw !== undefined && raw !== null && typeof raw !== 'number') {
+            throw new TypeError('perSecond must be a number or null');
+          }
+          const perSecond = typeof raw === 'number' ? raw : undefined;
+          if (input.account === undefined || input.account === null) limiter.set(perSecond);
+          else if (typeof input.account === 'string') limiter.setFor(input.account, perSecond);
+          else throw new TypeError(`account must be '${PLATFORM}' or an acct_… id`);
+          return controlReply(res, 200, rateLimits());
         }
         case 'POST /_emulator/seed': {
-          const seeded = seedDemo(store, {
-            ...(typeof input.seed === 'number' ? { seed: input.seed } : {}),
-            ...(typeof input.connectCustomers === 'number'
-              ? { connectCustomers: input.connectCustomers }
-              : {}),
-            ...(typeof input.stripeAccount === 'string' ? { stripeAccount: input.stripeAccount } : {}),
-            ...(typeof input.customers === 'number' ? { customers: input.customers } : {}),
-            ...(typeof input.cardsPerCustomer === 'number'
-              ? { cardsPerCustomer: input.cardsPerCustomer }
-              : {}),
+          const seeded = seedDemo(store, seedOptionsFrom(input));
+          const shown = seeded.slice(0, SEED_REPLY_LIMIT);
+          return controlReply(res, 200, {
+            count: seeded.length,
+            truncated: seeded.length > shown.length,
+            customers: shown,
+            table: formatSeedTable(shown),
           });
-          return controlReply(res, 200, { customers: seeded, table: formatSeedTable(seeded) });
         }
         case 'POST /_emulator/reset':
           emulator.reset();
@@ -399,8 +502,18 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     setLatency(ms: number) {
       latencyMs = validLatency(ms);
     },
-    setRateLimit(perSecond: number | undefined) {
-      limiter.set(perSecond);
+    setRateLimit(perSecond: number | undefined, stripeAccount?: string | null) {
+      if (stripeAccount === undefined) limiter.set(perSecond);
+      else limiter.setFor(stripeAccount ?? PLATFORM, perSecond);
+    },
+    setFaultRates(rates) {
+      return randomFaults.set(rates);
+    },
+    requestStats() {
+      return requestStats.snapshot();
+    },
+    resetRequestStats() {
+      requestStats.reset(clock());
     },
     async seedDemo(seedOpts) {
       return seedDemo(store, seedOpts);

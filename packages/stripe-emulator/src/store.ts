@@ -1,4 +1,5 @@
-import { type IdPrefix, newId } from './ids.js';
+import { CreatedIndex } from './created-index.js';
+import { type IdPrefix, newId, nowSeconds } from './ids.js';
 import type { BrandKey, Check, Decline, Funding } from './test-cards.js';
 
 /**
@@ -169,8 +170,27 @@ export interface PaymentIntentRecord {
   client_secret: string;
 }
 
+/** A Stripe Connect account connected to the platform (what GET /v1/accounts lists). */
+export interface ConnectedAccountRecord {
+  id: string;
+  seq: number;
+  created: number;
+  email: string | null;
+  businessName: string | null;
+  country: string;
+  defaultCurrency: string;
+  metadata: Metadata;
+}
+
 export class AccountSpace {
   readonly customers = new Map<string, CustomerRecord>();
+  /** The same customers (deleted ones too) in list order, for paging large accounts. */
+  readonly customerOrder = new CreatedIndex<CustomerRecord>();
+  /**
+   * PaymentMethods attached to each customer, kept with every attach and detach. Arrays,
+   * not Sets: a customer has a few, and a Set per customer is ~300 bytes at 100k customers.
+   */
+  readonly #attached = new Map<string, PaymentMethodRecord[]>();
   readonly cards = new Map<string, CardRecord>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
@@ -188,6 +208,36 @@ export class AccountSpace {
     const customer = this.customers.get(id);
     return customer && !customer.deleted ? customer : undefined;
   }
+
+  addCustomer(customer: CustomerRecord): void {
+    this.customers.set(customer.id, customer);
+    this.customerOrder.insert(customer);
+  }
+
+  /** A seeded batch: into the map one by one, into the list order in one go. */
+  addCustomers(batch: readonly CustomerRecord[]): void {
+    for (const customer of batch) this.customers.set(customer.id, customer);
+    this.customerOrder.insertMany(batch);
+  }
+
+  /** Attaches a PaymentMethod to a customer, or detaches it (`null`); the only way to change `pm.customer`. */
+  setPaymentMethodCustomer(pm: PaymentMethodRecord, customerId: string | null): void {
+    if (pm.customer === customerId) return;
+    if (pm.customer) {
+      const rest = (this.#attached.get(pm.customer) ?? []).filter((other) => other !== pm);
+      if (rest.length > 0) this.#attached.set(pm.customer, rest);
+      else this.#attached.delete(pm.customer);
+    }
+    pm.customer = customerId;
+    if (!customerId) return;
+    const list = this.#attached.get(customerId);
+    this.#attached.set(customerId, list ? [...list, pm] : [pm]);
+  }
+
+  /** The PaymentMethods attached to a customer, in the order they were attached. */
+  paymentMethodsOf(customerId: string): readonly PaymentMethodRecord[] {
+    return this.#attached.get(customerId) ?? [];
+  }
 }
 
 export interface AccountStats {
@@ -204,33 +254,76 @@ export interface StoreStats extends AccountStats {
 
 export class Store {
   readonly #spaces = new Map<string, AccountSpace>();
-  /** Ids the seed made (deterministic): a random id never takes one of them. */
-  readonly #seeded = new Set<string>();
+  /** Connect accounts of the platform, by id and in list order. */
+  readonly #accounts = new Map<string, ConnectedAccountRecord>();
+  readonly accountOrder = new CreatedIndex<ConnectedAccountRecord>();
   #seq = 0;
 
-  /** A fresh random id for an object created by an API call, never one the seed made. */
+  /**
+   * A fresh random id for an object created by an API call, never one an account holds
+   * (seeded ids included). Looked up in the accounts' maps rather than a set of every
+   * seeded id, which a 100k-customer seed would make large and slow to fill.
+   */
   newId(prefix: IdPrefix): string {
     for (;;) {
       const id = newId(prefix);
-      if (!this.#seeded.has(id)) return id;
+      if (!this.#holds(prefix, id)) return id;
     }
   }
 
-  /** Claims a seeded id; seeding the same id twice is a bug in the seed. */
-  reserveSeeded(id: string): string {
-    if (this.#seeded.has(id)) throw new Error(`seeded id ${id} is already taken`);
-    this.#seeded.add(id);
+  /** Only customers, cards and PaymentMethods are ever seeded. */
+  #holds(prefix: IdPrefix, id: string): boolean {
+    if (prefix !== 'cus' && prefix !== 'card' && prefix !== 'pm') return false;
+    for (const space of this.#spaces.values()) {
+      const map = prefix === 'cus' ? space.customers : prefix === 'card' ? space.cards : space.paymentMethods;
+      if (map.has(id)) return true;
+    }
+    return false;
+  }
+
+  /** Checks a seeded id is new to its map; seeding the same id twice is a bug in the seed. */
+  reserveSeeded(map: ReadonlyMap<string, unknown>, id: string): string {
+    if (map.has(id)) throw new Error(`seeded id ${id} is already taken`);
     return id;
   }
 
+  /**
+   * The data space of an account. Any `acct_…` the Stripe-Account header names counts as
+   * connected to the platform from its first use (the emulator has no onboarding), so it
+   * shows up in GET /v1/accounts too.
+   */
   space(account: string | null, livemode = false): AccountSpace {
     const key = `${livemode ? 'live' : 'test'}:${account ?? ''}`;
     let space = this.#spaces.get(key);
     if (!space) {
+      if (account !== null) this.connectAccount(account);
       space = new AccountSpace(account, livemode);
       this.#spaces.set(key, space);
     }
     return space;
+  }
+
+  /** Registers a connected account (once); `details` are used only the first time. */
+  connectAccount(id: string, details: Partial<Omit<ConnectedAccountRecord, 'id' | 'seq'>> = {}) {
+    const known = this.#accounts.get(id);
+    if (known) return known;
+    const record: ConnectedAccountRecord = {
+      id,
+      seq: this.nextSeq(),
+      created: details.created ?? nowSeconds(),
+      email: details.email ?? null,
+      businessName: details.businessName ?? null,
+      country: details.country ?? 'US',
+      defaultCurrency: details.defaultCurrency ?? 'usd',
+      metadata: details.metadata ?? {},
+    };
+    this.#accounts.set(id, record);
+    this.accountOrder.insert(record);
+    return record;
+  }
+
+  connectedAccount(id: string): ConnectedAccountRecord | undefined {
+    return this.#accounts.get(id);
   }
 
   /** Insertion sequence, the tiebreak that keeps "newest first" exact within one second. */
@@ -240,7 +333,8 @@ export class Store {
 
   reset(): void {
     this.#spaces.clear();
-    this.#seeded.clear();
+    this.#accounts.clear();
+    this.accountOrder.clear();
   }
 
   stats(): StoreStats {

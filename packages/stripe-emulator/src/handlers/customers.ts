@@ -3,7 +3,7 @@ import { invalidRequest, resourceMissing } from '../errors.js';
 import { applyMetadata, type FormObject, nullableStr, obj, str } from '../form.js';
 import { nowSeconds, randomBase62 } from '../ids.js';
 import { customerJson, deletedJson, type Json } from '../objects.js';
-import { listObject, newestFirst, pageParams, paginate } from '../pagination.js';
+import { createdRange, listObject, pageOfIndex, pageParams } from '../pagination.js';
 import { pathParam, type RequestContext } from '../router.js';
 import { searchResult } from '../search.js';
 import type { CustomerRecord, PaymentMethodRecord } from '../store.js';
@@ -75,11 +75,11 @@ export function createCustomer(ctx: RequestContext): Json {
     if (decline) throwDecline(decline);
   }
   const pm = pendingPaymentMethod(ctx, params);
-  space.customers.set(customer.id, customer);
+  space.addCustomer(customer);
   if (pending) saveCard(ctx, customer, pending, {});
   if (pm) {
-    pm.customer = customer.id;
     if (!space.paymentMethods.has(pm.id)) space.paymentMethods.set(pm.id, pm);
+    space.setPaymentMethodCustomer(pm, customer.id);
   }
   const defaultPm = invoiceDefaultPaymentMethod(ctx, customer, params);
   if (defaultPm !== undefined) customer.default_payment_method = defaultPm;
@@ -138,21 +138,35 @@ export function deleteCustomer(ctx: RequestContext): Json {
   customer.cardIds = [];
   customer.default_source = null;
   customer.default_payment_method = null;
-  for (const pm of space.paymentMethods.values()) if (pm.customer === customer.id) pm.customer = null;
+  for (const pm of space.paymentMethodsOf(customer.id)) space.setPaymentMethodCustomer(pm, null);
   customer.deleted = true;
   return deletedJson(customer.id, 'customer');
 }
 
 function liveCustomersNewestFirst(ctx: RequestContext): CustomerRecord[] {
-  return newestFirst([...ctx.space.customers.values()].filter((c) => !c.deleted));
+  const order = ctx.space.customerOrder;
+  const out: CustomerRecord[] = [];
+  for (let i = order.length - 1; i >= 0; i--) {
+    const customer = order.at(i) as CustomerRecord;
+    if (!customer.deleted) out.push(customer);
+  }
+  return out;
 }
 
+/**
+ * Newest first, with Stripe's filters: `email` (exact, case-sensitive) and `created`
+ * (`created=<ts>` or `created[gt|gte|lt|lte]`), which together partition a large account.
+ */
 export function listCustomers(ctx: RequestContext): Json {
   const page = pageParams(ctx.params);
   const emailFilter = str(ctx.params, 'email');
-  let customers = liveCustomersNewestFirst(ctx);
-  if (emailFilter) customers = customers.filter((c) => c.email === emailFilter);
-  const { data, has_more } = paginate(customers, page, 'customer');
+  const created = createdRange(ctx.params);
+  const { data, has_more } = pageOfIndex(ctx.space.customerOrder, page, {
+    kind: 'customer',
+    lookup: (id) => ctx.space.customers.get(id),
+    created,
+    where: emailFilter ? (c) => !c.deleted && c.email === emailFilter : (c) => !c.deleted,
+  });
   return listObject(
     '/v1/customers',
     data.map((c) => customerJson(c, ctx.space)),

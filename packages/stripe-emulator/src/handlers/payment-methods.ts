@@ -93,7 +93,7 @@ export function attachPaymentMethod(ctx: RequestContext): Json {
   }
   const decline = attachDecline(pm.facts);
   if (decline) throwDecline(decline);
-  pm.customer = customer.id;
+  ctx.space.setPaymentMethodCustomer(pm, customer.id);
   return render(ctx, pm);
 }
 
@@ -108,18 +108,17 @@ export function detachPaymentMethod(ctx: RequestContext): Json {
   }
   const customer = ctx.space.customers.get(pm.customer);
   if (customer?.default_payment_method === pm.id) customer.default_payment_method = null;
-  pm.customer = null;
+  ctx.space.setPaymentMethodCustomer(pm, null);
   return render(ctx, pm);
 }
 
 function listFor(ctx: RequestContext, customer: CustomerRecord | undefined): Json {
   const page = pageParams(ctx.params);
   const type = str(ctx.params, 'type');
-  const all = [...ctx.space.paymentMethods.values()];
   const pms =
     type && type !== 'card'
       ? []
-      : newestFirst(customer ? all.filter((pm) => pm.customer === customer.id) : all);
+      : newestFirst(customer ? ctx.space.paymentMethodsOf(customer.id) : ctx.space.paymentMethods.values());
   const { data, has_more } = paginate(pms, page, 'PaymentMethod');
   return listObject(
     ctx.path,
