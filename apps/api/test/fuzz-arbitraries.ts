@@ -174,6 +174,8 @@ function numberFor(field: string, ctx: SchemaContext): fc.Arbitrary<unknown> {
       return fc.integer({ min: 1, max: 100 });
     case 'batchSize':
       return fc.integer({ min: 1, max: 50 });
+    case 'within':
+      return fc.oneof(fc.nat({ max: 2000 }), nastyNumber);
     case 'collectionAmount':
       return fc.integer({ min: 1, max: 100_000 }).map((c) => c / 100);
     default:
@@ -209,6 +211,16 @@ function stringFor(field: string, ctx: SchemaContext): fc.Arbitrary<unknown> {
       return fc.constantFrom('usd', 'eur', 'CAD');
     case 'email':
       return fc.constantFrom('jane@example.com', 'zoe.n@example.org');
+    case 'within':
+      return fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc
+            .tuple(fc.nat({ max: 70 }), fc.constantFrom('d', 'w', 'm', 'y', ''))
+            .map(([n, u]) => `${n}${u}`),
+        },
+        { weight: 1, arbitrary: nastyString },
+      );
     default:
       // Text a person types: mostly fine, sometimes hostile (NUL, lone surrogates, a card number…)
       // in an otherwise valid input, so the hostile value reaches the service and the database.

@@ -13,6 +13,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     rateLimits?: RateLimitConfig;
     realRetryDelays?: boolean;
+    /** What the server takes for "now" (default: the system clock). */
+    clock?: () => Date;
   } = {},
 ) {
   const { mkdtemp, readFile, rm } = await import('node:fs/promises');
@@ -34,6 +36,7 @@ export async function startTestServer(
     // Retries of gateway calls do not wait in tests, unless a suite asks for the real backoff.
     ...(opts.realRetryDelays ? {} : { gatewaySleep: async () => {} }),
     ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     database,
     logger: createLogger({ level: 'debug', destination: logSink }),
   });

@@ -430,6 +430,136 @@ describe('cardbridge CLI against the real server', () => {
     expect(json<{ status: string }>(disabled).status).toBe('disabled');
   }, 150_000);
 
+  it.concurrent('lists the cards that expire soon, soonest first, a page at a time; a bad --within is a usage error', async () => {
+    const tenantRun = await cli(['tenants', 'create', '--name', 'delta', '--json'], {
+      CARDBRIDGE_DATA_DIR: dataDir,
+    });
+    const admin = { CARDBRIDGE_API_KEY: json<{ adminKey: CreatedKey }>(tenantRun).adminKey.secret };
+    const [adaRun, bobRun] = await Promise.all([
+      cli(['customers', 'create', '--first-name', 'Ada', '--json'], admin),
+      cli(['customers', 'create', '--first-name', 'Bob', '--json'], admin),
+    ]);
+    const [ada, bob] = [json<Customer>(adaRun), json<Customer>(bobRun)];
+
+    // Expiry months counted from this month (the server's clock is the real one): two months
+    // ahead is within 6m, 14 months within 2y but not 6m, 48 months within neither. Whatever the
+    // day, a month boundary passed mid-test moves none of them across a cutoff.
+    const now = new Date();
+    const monthsAhead = (n: number) => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + n, 1));
+      const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
+      return {
+        month: d.getUTCMonth() + 1,
+        yy: d.getUTCFullYear() % 100,
+        lastDay: lastDay.toISOString().slice(0, 10),
+      };
+    };
+    const numbers: string[] = [];
+    const createCard = async (customer: Customer, ahead: number) => {
+      const { month, yy } = monthsAhead(ahead);
+      const number = freshVisa();
+      numbers.push(number);
+      const run = await cli(
+        [
+          'cards',
+          'create',
+          '--customer',
+          String(customer.id),
+          '--exp-month',
+          String(month),
+          '--exp-year',
+          String(yy),
+        ].concat(['--first-name', customer.firstName ?? 'X', '--last-name', 'Expiring', '--json']),
+        admin,
+        'node',
+        `${number}\n123\n`,
+      );
+      return json<{ id: number }>(run).id;
+    };
+    const [ada1, ada2, bob1, ada14, ada48] = await Promise.all([
+      createCard(ada, 2),
+      createCard(ada, 2),
+      createCard(bob, 2),
+      createCard(ada, 14),
+      createCard(ada, 48),
+    ]);
+    const soon = [ada1, ada2, bob1].sort((x, y) => x - y);
+    const adaSoon = [ada1, ada2].sort((x, y) => x - y);
+
+    type Expiring = {
+      data: { id: number; expiresOn: string; expired: boolean; maskedCardNumber: string }[];
+      hasMore: boolean;
+      expiresOnOrBefore: string;
+    };
+    const [sixMonths, twoYears, human, page1, tooLong, notADuration, missing] = await Promise.all([
+      cli(['cards', 'expiring', '--within', '6m', '--json'], admin),
+      cli(['cards', 'expiring', '--within', '2y', '--json'], admin),
+      cli(['cards', 'expiring', '--within', '180d'], admin),
+      cli(['cards', 'expiring', '--within', '6m', '--customer', String(ada.id), '--limit', '1'], admin),
+      cli(['cards', 'expiring', '--within', '6y'], admin),
+      cli(['cards', 'expiring', '--within', 'soon', '--json'], admin),
+      cli(['cards', 'expiring'], admin),
+    ]);
+
+    // Only this tenant's cards (other flows' tenants hold cards too), soonest first, then by id.
+    const six = json<Expiring>(sixMonths);
+    expect(six.data.map((c) => c.id)).toEqual(soon);
+    expect(six.hasMore).toBe(false);
+    expect(six.data.map((c) => [c.expiresOn, c.expired])).toEqual(
+      soon.map(() => [monthsAhead(2).lastDay, false]),
+    );
+    const two = json<Expiring>(twoYears);
+    expect(two.data.map((c) => c.id)).toEqual([...soon, ada14]);
+    expect(two.data.at(-1)?.expiresOn).toBe(monthsAhead(14).lastDay);
+    expect(two.data.map((c) => c.id)).not.toContain(ada48);
+
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^Active cards expiring on or before \d{4}-\d{2}-\d{2} \(UTC\), already expired ones included:\n/,
+    );
+    expect(human.stdout).toMatch(
+      /│ id\s+│ customer\s+│ default\s+│ type\s+│ number\s+│ expiry\s+│ valid through\s+│ expired/,
+    );
+    expect(human.stdout).toMatch(new RegExp(`│ ${monthsAhead(2).lastDay}\\s+│ no\\s+│`));
+    expect(human.stdout).toMatch(/3 cards\n$/);
+    for (const r of [sixMonths, twoYears, human]) {
+      for (const n of numbers) expect(r.stdout).not.toContain(n);
+    }
+
+    // One customer, a page at a time: the hint names the next page's command.
+    expect(page1.code, page1.stderr).toBe(0);
+    expect(page1.stdout).toContain(
+      `1 card; more after these: cardbridge cards expiring --within 6m --customer ${ada.id} --limit 1 --starting-after ${adaSoon[0]}`,
+    );
+    const page2 = await cli(
+      [
+        'cards',
+        'expiring',
+        '--within',
+        '6m',
+        '--customer',
+        String(ada.id),
+        '--limit',
+        '1',
+        '--starting-after',
+        String(adaSoon[0]),
+        '--json',
+      ],
+      admin,
+    );
+    expect(json<Expiring>(page2)).toMatchObject({ data: [{ id: adaSoon[1] }], hasMore: false });
+
+    // A bad window is a usage error (exit 2) naming the field.
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('within: must be at most 5 years');
+    expect(notADuration.code).toBe(2);
+    expect(JSON.parse(notADuration.stderr)).toMatchObject({
+      error: { issues: [{ path: 'within', message: expect.stringMatching(/^must be a duration like 30d/) }] },
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--within <duration>' not specified");
+  }, 150_000);
+
   it('SIGTERM stops the server and the emulator cleanly', async () => {
     server?.kill('SIGTERM');
     emulator?.kill('SIGTERM');

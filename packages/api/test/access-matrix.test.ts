@@ -19,6 +19,7 @@ function callPath(caller: Caller, path: string) {
     'customers.create': {},
     'customers.list': {},
     'paymentMethods.list': { customerId: 999_999 },
+    'paymentMethods.expiring': { within: '60d' },
   };
   return fn(inputs[path] ?? { id: 999_999 });
 }

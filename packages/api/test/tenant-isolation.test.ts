@@ -38,6 +38,11 @@ describe('tenant isolation over every procedure that takes an id', () => {
       () => bCustomer,
     ],
     ['paymentMethods.list', (t, id) => t.caller.paymentMethods.list({ customerId: id() }), () => bCustomer],
+    [
+      'paymentMethods.expiring (customer)',
+      (t, id) => t.caller.paymentMethods.expiring({ within: '5y', customerId: id() }),
+      () => bCustomer,
+    ],
     ['paymentMethods.get', (t, id) => t.caller.paymentMethods.get({ id: id() }), () => bCards[0]!.id],
     [
       'paymentMethods.setDefault',

@@ -14,6 +14,7 @@ export * from './pagination.js';
 
 export * from './payment-method/card-intake-schemas.js';
 export * from './payment-method/dto.js';
+export * from './payment-method/expiring-schemas.js';
 export * from './payment-method/export-dto.js';
 export * from './payment-method/from-gateway.js';
 export * from './payment-method/model.js';

@@ -12,5 +12,6 @@ export * from './ids.js';
 export * from './migration/schemas.js';
 export * from './pagination.js';
 export * from './payment-method/card-intake-schemas.js';
+export * from './payment-method/expiring-schemas.js';
 export * from './payment-method/schemas.js';
 export * from './text.js';

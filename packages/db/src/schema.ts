@@ -196,6 +196,11 @@ export const paymentMethods = pgTable(
     index('payment_methods_active_list_idx')
       .on(t.tenantId, t.customerId, t.id.desc())
       .where(sql`${t.status} = 'active'`),
+    // The tenant's active cards by expiry, soonest first (paymentMethods.expiring): a range scan
+    // up to the cutoff month that stops after one page, in order, without a sort.
+    index('payment_methods_expiring_idx')
+      .on(t.tenantId, t.expirationYear, t.expirationMonth, t.id)
+      .where(sql`${t.status} = 'active'`),
     check('payment_methods_default_is_active', sql`not ${t.isDefault} or ${t.status} = 'active'`),
     check(
       'payment_methods_vault_consistent',

@@ -1,6 +1,8 @@
 import {
   type CardWriteResult,
   cardWriteResult,
+  type ExpiringPaymentMethodDto,
+  expiringPaymentMethodDto,
   type PaymentMethodDto,
   paymentMethodDto,
 } from '@cardbridge/core';
@@ -92,4 +94,19 @@ export const fusebillCardWriteResult = fusebillPaymentMethodDto.extend({
 export function toFusebillCardWrite(result: CardWriteResult): z.infer<typeof fusebillCardWriteResult> {
   const { duplicateOf, collected, ...dto } = result;
   return { ...toFusebillPaymentMethod(dto), duplicateOf, collected };
+}
+
+/** A card of the expiring list: the DTO above plus when it stops working. */
+export const fusebillExpiringPaymentMethodDto = fusebillPaymentMethodDto.extend({
+  expiresOn: expiringPaymentMethodDto.shape.expiresOn.describe(
+    'The last day the card is valid: the last day of its expiry month (UTC), as YYYY-MM-DD.',
+  ),
+  expired: expiringPaymentMethodDto.shape.expired.describe('Already past `expiresOn`.'),
+});
+
+export function toFusebillExpiringPaymentMethod(
+  dto: ExpiringPaymentMethodDto,
+): z.infer<typeof fusebillExpiringPaymentMethodDto> {
+  const { expiresOn, expired, ...card } = dto;
+  return { ...toFusebillPaymentMethod(card), expiresOn, expired };
 }

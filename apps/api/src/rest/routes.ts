@@ -23,6 +23,7 @@ import {
   createCardInput,
   DomainError,
   deletedPaymentMethodDto,
+  expiryWindowHelp,
   idSchema,
   importStripeCardInput,
   notFound,
@@ -43,8 +44,10 @@ import {
 } from './coerce.js';
 import {
   fusebillCardWriteResult,
+  fusebillExpiringPaymentMethodDto,
   fusebillPaymentMethodDto,
   toFusebillCardWrite,
+  toFusebillExpiringPaymentMethod,
   toFusebillPaymentMethod,
 } from './fusebill-dto.js';
 import {
@@ -259,6 +262,29 @@ const cardListRoute = (opts: { path: string; operationId?: string; summary: stri
     responseSchema: z.array(fusebillPaymentMethodDto),
   });
 
+/**
+ * Cursor paging only. Not a Fusebill route, so no client expects its page numbers, and a page by
+ * number is found by walking the list (paging.ts): fine for one customer's handful of cards, not
+ * for a whole tenant's. The call comes first (401, 403, 404 before any complaint about paging).
+ */
+async function listExpiringCards({
+  call,
+  req,
+  input,
+}: RestInvocation<'paymentMethods.expiring'>): Promise<OutputOf<'paymentMethods.expiring'>> {
+  const page = await call(input);
+  const byNumber = pageNumberKeys.filter((k) => req.query[k] !== undefined);
+  if (byNumber.length > 0) {
+    throw DomainError.validation(
+      byNumber.map((k) => ({
+        path: k,
+        message: 'this list pages by cursor only (limit, startingAfter, endingBefore), not by page number',
+      })),
+    );
+  }
+  return page;
+}
+
 export const restRoutes: readonly AnyRestRoute[] = [
   cardListRoute({
     path: '/v1/customers/{customerId}/paymentMethods/creditCard',
@@ -273,6 +299,48 @@ export const restRoutes: readonly AnyRestRoute[] = [
       "Fusebill's list of every payment method of a customer. cardbridge holds credit cards only, so " +
       'this is the credit-card list: the same DTOs, order and paging. ' +
       listPagingDescription,
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/paymentMethods/expiring',
+    procedure: 'paymentMethods.expiring',
+    summary: 'List the credit cards that expire soon (or have expired)',
+    description:
+      "Active cards of the key's tenant (or of one customer) whose expiry falls on or before now + " +
+      '`within`, already expired ones included, soonest first, then by id, as a JSON array. A card is ' +
+      'valid through the last day of its expiry month (UTC): each item says so in `expiresOn` and whether ' +
+      'that day has passed in `expired`. Paged by cursor only: `limit` and `startingAfter` / ' +
+      '`endingBefore` (payment method ids); `X-Has-More` says whether more cards follow.',
+    query: {
+      within: {
+        schema: z.string(),
+        required: true,
+        description: `How far ahead to look: ${expiryWindowHelp} (\`60d\`); at most 5 years.`,
+      },
+      customerId: { schema: idSchema, description: "Only this customer's cards." },
+      ...pageQuery,
+    },
+    toInput: ({ query }) => ({
+      within: query.within,
+      customerId: toInt(query.customerId),
+      limit: toInt(query.limit),
+      startingAfter: toInt(query.startingAfter),
+      endingBefore: toInt(query.endingBefore),
+    }),
+    invoke: listExpiringCards,
+    toResponse: (page) => page.data.map(toFusebillExpiringPaymentMethod),
+    responseHeaders: {
+      'X-Has-More': {
+        description: "`true` when more cards follow in the cursor's direction, else `false`.",
+        value: (page) => String(page.hasMore),
+      },
+      'X-Expires-On-Or-Before': {
+        description:
+          'now + `within` (YYYY-MM-DD, UTC): the list holds the cards whose `expiresOn` is on or before it.',
+        value: (page) => page.expiresOnOrBefore,
+      },
+    },
+    responseSchema: z.array(fusebillExpiringPaymentMethodDto),
   }),
   defineRoute({
     method: 'GET',

@@ -4,6 +4,8 @@ import {
   createFromTokenInput,
   deletePaymentMethodInput,
   duplicatePolicy,
+  type ExpiringPaymentMethodDto,
+  expiringPaymentMethodsInput,
   exportPaymentMethodInput,
   importStripeCardInput,
   listPaymentMethodsInput,
@@ -39,6 +41,23 @@ function cardRows(cards: PaymentMethodDto[]): string {
       c.status,
       c.externalCustomerId,
       c.externalCardId,
+    ]),
+  );
+}
+
+function expiringRows(cards: ExpiringPaymentMethodDto[]): string {
+  return table(
+    ['id', 'customer', 'default', 'type', 'number', 'expiry', 'valid through', 'expired', 'name'],
+    cards.map((c) => [
+      c.id,
+      c.customerId,
+      c.isDefault ? '*' : '',
+      c.cardType,
+      c.maskedCardNumber,
+      expiry(c),
+      c.expiresOn,
+      c.expired ? 'yes' : 'no',
+      holder(c),
     ]),
   );
 }
@@ -242,6 +261,40 @@ export function registerCards(program: Command, ctx: CliContext): void {
         cardRows(result.data) +
         pageHint({
           command: `cardbridge cards list --customer ${input.customerId}${limit}`,
+          page: result,
+          backwards: opts.endingBefore !== undefined,
+          noun: 'card',
+        })
+      );
+    });
+  });
+
+  withPageFlags(
+    cards
+      .command('expiring')
+      .description(
+        'list the active cards that expire within a window, already expired ones included, soonest ' +
+          'first (a card is valid through the last day of its expiry month)',
+      )
+      .requiredOption(
+        '--within <duration>',
+        'how far ahead to look: 30d, 12w, 3m (months), 1y or a number of days; at most 5 years',
+      )
+      .option('--customer <id>', "only this customer's cards (default: every customer's)"),
+  ).action(async (opts: PageFlags & { within: string; customer?: string }) => {
+    const input = parseInput(
+      expiringPaymentMethodsInput,
+      defined({ within: opts.within, customerId: intValue(opts.customer), ...pageInput(opts) }),
+    );
+    const result = await (await ctx.client()).paymentMethods.expiring.query(input);
+    ctx.emit(result, () => {
+      const customer = input.customerId === undefined ? '' : ` --customer ${input.customerId}`;
+      const limit = opts.limit ? ` --limit ${opts.limit}` : '';
+      return (
+        `Active cards expiring on or before ${result.expiresOnOrBefore} (UTC), already expired ones included:\n` +
+        expiringRows(result.data) +
+        pageHint({
+          command: `cardbridge cards expiring --within ${input.within}${customer}${limit}`,
           page: result,
           backwards: opts.endingBefore !== undefined,
           noun: 'card',

@@ -19,6 +19,7 @@ export const procedureScopes = {
   'customers.list': 'read',
   'paymentMethods.get': 'read',
   'paymentMethods.list': 'read',
+  'paymentMethods.expiring': 'read',
   'paymentMethods.setDefault': 'write',
   'paymentMethods.delete': 'write',
   'paymentMethods.update': 'write',

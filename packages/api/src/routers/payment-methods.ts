@@ -4,6 +4,8 @@ import {
   createFromTokenInput,
   deletedPaymentMethodDto,
   deletePaymentMethodInput,
+  expiringPaymentMethodList,
+  expiringPaymentMethodsInput,
   exportPaymentMethodInput,
   importStripeCardInput,
   listPaymentMethodsInput,
@@ -26,6 +28,11 @@ export const paymentMethodsRouter = router({
     .input(listPaymentMethodsInput)
     .output(paymentMethodList)
     .query(({ ctx, input }) => paymentMethods.listPaymentMethods(ctx.deps, ctx.principal, input)),
+  /** Active cards expiring on or before now + `within` (expired ones too), soonest first. */
+  expiring: protectedProcedure
+    .input(expiringPaymentMethodsInput)
+    .output(expiringPaymentMethodList)
+    .query(({ ctx, input }) => paymentMethods.listExpiringPaymentMethods(ctx.deps, ctx.principal, input)),
   setDefault: protectedProcedure
     .input(paymentMethodIdInput)
     .output(paymentMethodDto)

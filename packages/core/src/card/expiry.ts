@@ -51,6 +51,12 @@ export function expiresAt(expiry: Pick<Expiry, 'month' | 'year4'>): Date {
   return new Date(Date.UTC(expiry.year4, expiry.month, 1));
 }
 
+/** The last day a card is valid (00:00 UTC): the last day of its expiry month. */
+export function lastValidDay(expiry: Pick<Expiry, 'month' | 'year4'>): Date {
+  // Day 0 of the next month is the last day of this one (Date.UTC months are 0-based).
+  return new Date(Date.UTC(expiry.year4, expiry.month, 0));
+}
+
 /** A card is valid through the last day of its expiry month (UTC); expired from the 1st of the next month. */
 export function isExpired(expiry: Pick<Expiry, 'month' | 'year4'>, now: Date): boolean {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {

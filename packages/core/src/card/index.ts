@@ -9,7 +9,29 @@ export {
   matchCardType,
 } from './brand.js';
 export { Cvv } from './cvv.js';
-export { type Clock, type Expiry, expiresAt, isExpired, parseExpiry, systemClock, toYY } from './expiry.js';
+export {
+  type Clock,
+  type Expiry,
+  expiresAt,
+  isExpired,
+  lastValidDay,
+  parseExpiry,
+  systemClock,
+  toYY,
+} from './expiry.js';
+export {
+  type ExpiryWindow,
+  type ExpiryWindowText,
+  type ExpiryWindowUnit,
+  expiryCutoff,
+  expiryWindowHelp,
+  expiryWindowUnits,
+  formatExpiryWindow,
+  isoDate,
+  lastExpiryMonthBy,
+  type ParsedExpiryWindow,
+  parseExpiryWindow,
+} from './expiry-window.js';
 export {
   deriveTenantFingerprintKey,
   FINGERPRINT_KEY_BYTES,

@@ -1,3 +1,6 @@
+import { isExpired, lastValidDay } from '../card/expiry.js';
+import { isoDate } from '../card/expiry-window.js';
+import type { ExpiringPaymentMethodDto } from './expiring-schemas.js';
 import type { PaymentMethodRecord } from './model.js';
 import type { PaymentMethodDto } from './schemas.js';
 
@@ -32,5 +35,15 @@ export function toPaymentMethodDto(r: PaymentMethodRecord): PaymentMethodDto {
     status: r.status,
     fingerprint: r.fingerprint,
     createdDate: r.createdAt.toISOString(),
+  };
+}
+
+/** The DTO above plus when the card stops working, as of `now`. */
+export function toExpiringPaymentMethodDto(r: PaymentMethodRecord, now: Date): ExpiringPaymentMethodDto {
+  const expiry = { month: r.expirationMonth, year4: r.expirationYear };
+  return {
+    ...toPaymentMethodDto(r),
+    expiresOn: isoDate(lastValidDay(expiry)),
+    expired: isExpired(expiry, now),
   };
 }

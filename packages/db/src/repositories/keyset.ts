@@ -1,4 +1,4 @@
-import { and, asc, desc, gt, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, gt, lt, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
 export interface KeysetPage {
@@ -26,5 +26,46 @@ export async function keysetPage<T>(
   }
   const cursor = page.startingAfter !== undefined ? lt(idColumn, page.startingAfter) : undefined;
   const rows = await run(and(where, cursor), desc(idColumn), take);
+  return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+/** A row's place in a composite order: one value per sort column. */
+export type SortKey = readonly (number | string)[];
+
+export interface CompositeKeysetPage {
+  limit: number;
+  /** The sort key of the row to continue after (towards later rows). */
+  startingAfter?: SortKey;
+  /** The sort key of the row to continue before (towards earlier rows). */
+  endingBefore?: SortKey;
+}
+
+const rowOf = (values: readonly (PgColumn | SQL | number | string)[]) =>
+  sql`(${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
+
+/**
+ * Keyset pagination in ascending order of several columns, the last one unique (the id), so
+ * rows with equal leading values (cards expiring the same month) still page without gaps or
+ * repeats. Cursors are compared as a row, `(a, b, id) > (…)`, which a btree index on those
+ * columns serves as a range. Same shape and `hasMore` semantics as `keysetPage`.
+ */
+export async function compositeKeysetPage<T>(
+  columns: readonly PgColumn[],
+  page: CompositeKeysetPage,
+  where: SQL | undefined,
+  run: (where: SQL | undefined, orderBy: SQL[], limit: number) => Promise<T[]>,
+): Promise<{ data: T[]; hasMore: boolean }> {
+  const take = page.limit + 1;
+  const key = rowOf(columns);
+  if (page.endingBefore !== undefined) {
+    const before = sql`${key} < ${rowOf(page.endingBefore)}`;
+    const rows = await run(and(where, before), columns.map(desc), take);
+    return { data: rows.slice(0, page.limit).reverse(), hasMore: rows.length > page.limit };
+  }
+  const after = page.startingAfter === undefined ? undefined : sql`${key} > ${rowOf(page.startingAfter)}`;
+  const rows = await run(and(where, after), columns.map(asc), take);
   return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }

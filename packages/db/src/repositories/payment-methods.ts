@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { paymentMethods } from '../schema.js';
-import { type KeysetPage, keysetPage } from './keyset.js';
+import { compositeKeysetPage, type KeysetPage, keysetPage } from './keyset.js';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = Omit<
@@ -62,6 +62,49 @@ export async function listActivePaymentMethods(
   );
   return keysetPage(paymentMethods.id, params, where, (w, orderBy, limit) =>
     db.select().from(paymentMethods).where(w).orderBy(orderBy).limit(limit),
+  );
+}
+
+/** A card's place in the expiry order: expiry year, month, then id. */
+export const expirySortKey = (r: Pick<PaymentMethodRow, 'expirationYear' | 'expirationMonth' | 'id'>) =>
+  [r.expirationYear, r.expirationMonth, r.id] as const;
+
+/**
+ * Active cards whose expiry month is `throughYear`/`throughMonth` or earlier (already expired
+ * ones included), soonest first, then by id; one customer's or the whole tenant's. Cursors are
+ * sort keys (`expirySortKey` of the card to continue from). Served by
+ * `payment_methods_expiring_idx`.
+ */
+export async function listActivePaymentMethodsByExpiry(
+  db: Db,
+  tenantId: number,
+  params: {
+    throughYear: number;
+    throughMonth: number;
+    customerId?: number;
+    limit: number;
+    startingAfter?: readonly number[];
+    endingBefore?: readonly number[];
+  },
+) {
+  const pm = paymentMethods;
+  const where = and(
+    eq(pm.tenantId, tenantId),
+    eq(pm.status, 'active'),
+    params.customerId === undefined ? undefined : eq(pm.customerId, params.customerId),
+    sql`(${pm.expirationYear}, ${pm.expirationMonth}) <= (${params.throughYear}, ${params.throughMonth})`,
+  );
+  return compositeKeysetPage(
+    [pm.expirationYear, pm.expirationMonth, pm.id],
+    params,
+    where,
+    (w, orderBy, limit) =>
+      db
+        .select()
+        .from(pm)
+        .where(w)
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

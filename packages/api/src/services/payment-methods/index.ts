@@ -13,7 +13,7 @@ export {
   importStripeCard,
   importStripeConnectCard,
 } from './gateway-cards.js';
-export { getPaymentMethod, listPaymentMethods } from './queries.js';
+export { getPaymentMethod, listExpiringPaymentMethods, listPaymentMethods } from './queries.js';
 export { recoverGatewayIntents, startRecovery } from './recovery.js';
 export { insertWithDefaultRule, requirePaymentMethod, withCustomerLock } from './rows.js';
 export { setDefaultPaymentMethod } from './set-default.js';

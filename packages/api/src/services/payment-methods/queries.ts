@@ -1,10 +1,23 @@
 import {
+  DomainError,
+  type ExpiringPaymentMethodList,
+  type ExpiringPaymentMethodsInput,
+  expiryCutoff,
+  isoDate,
   type ListPaymentMethodsInput,
+  lastExpiryMonthBy,
   type Page,
   type PaymentMethodDto,
+  toExpiringPaymentMethodDto,
   toPaymentMethodDto,
 } from '@cardbridge/core';
-import { listActivePaymentMethods } from '@cardbridge/db';
+import {
+  type Db,
+  expirySortKey,
+  getPaymentMethod as getPaymentMethodRow,
+  listActivePaymentMethods,
+  listActivePaymentMethodsByExpiry,
+} from '@cardbridge/db';
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
 import { requireCustomer } from '../customers.js';
@@ -26,4 +39,46 @@ export async function listPaymentMethods(
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
   const page = await listActivePaymentMethods(deps.db, actor.tenantId, input);
   return { data: page.data.map(toPaymentMethodDto), hasMore: page.hasMore };
+}
+
+/**
+ * The place in the expiry order of the card a cursor names. Any card of the tenant will do,
+ * whatever its status: one deleted or renewed since the previous page still marks where that
+ * page ended. Another tenant's id reads exactly like an id that does not exist.
+ */
+async function cursorKey(db: Db, tenantId: number, field: 'startingAfter' | 'endingBefore', id?: number) {
+  if (id === undefined) return undefined;
+  const row = await getPaymentMethodRow(db, tenantId, id);
+  if (!row)
+    throw DomainError.field(field, `payment method ${id} not found: a cursor is the id of a listed card`);
+  return expirySortKey(row);
+}
+
+/**
+ * Cards that will stop working within the window (after a migration: which ones to chase), already
+ * expired ones included. A card is valid through the last day of its expiry month (UTC).
+ */
+export async function listExpiringPaymentMethods(
+  deps: AppDeps,
+  actor: Actor,
+  input: ExpiringPaymentMethodsInput,
+): Promise<ExpiringPaymentMethodList> {
+  const { tenantId } = actor;
+  if (input.customerId !== undefined) await requireCustomer(deps.db, tenantId, input.customerId);
+  const now = deps.clock();
+  const cutoff = expiryCutoff(input.within, now);
+  const through = lastExpiryMonthBy(cutoff);
+  const page = await listActivePaymentMethodsByExpiry(deps.db, tenantId, {
+    throughYear: through.year4,
+    throughMonth: through.month,
+    customerId: input.customerId,
+    limit: input.limit,
+    startingAfter: await cursorKey(deps.db, tenantId, 'startingAfter', input.startingAfter),
+    endingBefore: await cursorKey(deps.db, tenantId, 'endingBefore', input.endingBefore),
+  });
+  return {
+    data: page.data.map((row) => toExpiringPaymentMethodDto(row, now)),
+    hasMore: page.hasMore,
+    expiresOnOrBefore: isoDate(cutoff),
+  };
 }

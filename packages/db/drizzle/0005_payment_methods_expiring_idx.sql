@@ -1,0 +1,1 @@
+CREATE INDEX "payment_methods_expiring_idx" ON "payment_methods" USING btree ("tenant_id","expiration_year","expiration_month","id") WHERE "payment_methods"."status" = 'active';
