@@ -56,6 +56,7 @@ export const stripeAccountSource = z.strictObject({
   /**
    * PaymentMethods (`pm_…`) are listed per customer, one request each: 'default' only for
    * customers whose default is one (the fewest requests), 'all' for every customer, or 'none'.
+   * A sync lists them for every customer (unless 'none'): it must see every card to tell which are gone.
    */
   paymentMethods: z.enum(['default', 'all', 'none']).default('default'),
   /** Compare with what we hold: expiry, cards gone at Stripe, new cards, default. */

@@ -140,11 +140,8 @@ async function readSource(ctx: JobContext): Promise<boolean> {
 }
 
 /** Every card of a listed customer: the ones that came with the page, then what it needs besides. */
-async function cardsOf(
-  gateway: PaymentGateway,
-  customer: ListedCustomer,
-  paymentMethods: Source['paymentMethods'],
-) {
+async function cardsOf(gateway: PaymentGateway, customer: ListedCustomer, source: Source) {
+  const { paymentMethods } = source;
   const listing = gateway.listing!;
   const cards: GatewayCard[] = [...customer.cards];
   if (customer.moreCards) {
@@ -161,8 +158,10 @@ async function cardsOf(
     }
   }
   const defaultPm = customer.defaultPaymentMethodId;
+  // Sync must see every card to tell which are gone: every customer's PaymentMethods too.
   const wantPms =
     paymentMethods === 'all' ||
+    (source.sync && paymentMethods !== 'none') ||
     (paymentMethods === 'default' &&
       defaultPm !== null &&
       !cards.some((c) => c.externalCardId === defaultPm));
@@ -196,7 +195,7 @@ async function importCustomer(
 ): Promise<void> {
   const source = sourceOf(ctx);
   const { tenantId } = ctx.job;
-  const cards = await cardsOf(gateway, customer, source.paymentMethods);
+  const cards = await cardsOf(gateway, customer, source);
   const settled = await settledMigrationItems(
     ctx.deps.db,
     tenantId,
@@ -309,6 +308,15 @@ async function importOne(
     );
     return;
   }
+  if (source.sync && !source.apply) {
+    await ctx.note({
+      ...row.base,
+      customerId: row.customerId,
+      outcome: 'drift',
+      reason: 'new card at Stripe',
+    });
+    return;
+  }
   if (card.cardType === null) {
     await ctx.note({
       ...row.base,
@@ -362,7 +370,10 @@ async function finish(ctx: JobContext): Promise<boolean> {
   const { tenantId } = ctx.job;
   for (;;) {
     if (await ctx.stopped()) return false;
-    const gone = await paymentMethodsNotSeenByJob(ctx.deps.db, tenantId, account.id, ctx.job.id, 100);
+    // With PaymentMethods not listed ('none'), a pm_ card not seen is not known to be gone.
+    const gone = (
+      await paymentMethodsNotSeenByJob(ctx.deps.db, tenantId, account.id, ctx.job.id, 100)
+    ).filter((pm) => source.paymentMethods !== 'none' || !pm.externalCardId?.startsWith('pm_'));
     if (gone.length === 0) return true;
     for (const pm of gone) {
       const base = {

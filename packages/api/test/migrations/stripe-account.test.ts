@@ -1,9 +1,10 @@
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationHandlers } from '../src/services/migrations/index.js';
-import { createTestApp, type TestApp, type TestTenant } from './helpers.js';
-import { emulatorStripe } from './stripe-client.js';
+import { migrationHandlers } from '../../src/services/migrations/index.js';
+import { createTestApp, type TestApp, type TestTenant } from '../helpers.js';
+import { emulatorStripe } from '../stripe-client.js';
+import { allItems, settled, stripeCards } from './job-helpers.js';
 
 /*
  * A whole Stripe account imported by reference, end to end in process: the emulator seeded
@@ -13,48 +14,6 @@ import { emulatorStripe } from './stripe-client.js';
  */
 
 const secretKey = 'sk_test_migrations_account_1';
-
-type Caller = TestTenant['caller'];
-type Job = Awaited<ReturnType<Caller['migrations']['get']>>;
-
-async function settled(caller: Caller, id: number): Promise<Job> {
-  for (;;) {
-    const job = await caller.migrations.get({ id });
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function allItems(caller: Caller, id: number) {
-  const items = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await caller.migrations.items({
-      id,
-      limit: 1000,
-      ...(after !== undefined ? { after } : {}),
-    });
-    items.push(...page.data);
-    if (!page.hasMore) return items;
-    after = page.data.at(-1)!.seq;
-  }
-}
-
-/** Every card Stripe holds for every customer: sources and PaymentMethods, by id. */
-async function stripeCards(stripe: Stripe) {
-  const cards = new Map<string, { customer: string; isDefault: boolean }>();
-  for await (const customer of stripe.customers.list({ limit: 100 })) {
-    const pmDefault = customer.invoice_settings?.default_payment_method;
-    const defaultId = (typeof pmDefault === 'string' ? pmDefault : pmDefault?.id) ?? customer.default_source;
-    for await (const source of stripe.customers.listSources(customer.id, { object: 'card', limit: 100 })) {
-      cards.set(source.id, { customer: customer.id, isDefault: source.id === defaultId });
-    }
-    for await (const pm of stripe.customers.listPaymentMethods(customer.id, { type: 'card', limit: 100 })) {
-      cards.set(pm.id, { customer: customer.id, isDefault: pm.id === defaultId });
-    }
-  }
-  return cards;
-}
 
 describe('migration job: a whole Stripe account by reference', () => {
   let emulator: StripeEmulator;
