@@ -41,3 +41,10 @@ export async function work(): Promise<void> {
   await startMigrationWorker(deps, { concurrency: env.CARDBRIDGE_WORKER_CONCURRENCY });
   process.stdout.write(`cardbridge worker ${process.pid} working on migration jobs (PostgreSQL)\n`);
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  work().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

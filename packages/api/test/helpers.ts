@@ -63,10 +63,12 @@ export async function createTestApp(
     stripeTimeoutMs?: number;
     rateLimits?: Partial<RateLimitConfig>;
     intentLeaseMs?: number;
+    /** The vault's master key (base64), for child processes that must open what this app sealed. */
+    masterKeyBase64?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const masterKey = MasterKey.fromBase64(MasterKey.generateBase64());
+  const masterKey = MasterKey.fromBase64(opts.masterKeyBase64 ?? MasterKey.generateBase64());
   const deps = createDeps({
     database,
     masterKey,

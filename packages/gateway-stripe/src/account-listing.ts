@@ -25,6 +25,7 @@ type Call = <T>(
 ) => Promise<T>;
 
 export type ListingOperation =
+  | 'accounts.retrieve'
   | 'customers.list'
   | 'customers.listSources'
   | 'customers.listPaymentMethods'
@@ -119,6 +120,13 @@ export class StripeAccountListing implements AccountListing {
       .filter((pm) => pm.type === 'card' && pm.card)
       .map((pm) => mapStripePaymentMethod(pm as unknown as StripePaymentMethodLike));
     return { data, hasMore: page.has_more };
+  }
+
+  async accountCreated(): Promise<number> {
+    const account = await this.call({ operation: 'accounts.retrieve', method: 'GET' }, (o) =>
+      this.stripe.accounts.retrieveCurrent({}, o),
+    );
+    return (account as { created?: number }).created ?? 0;
   }
 
   async listConnectedAccounts(input: {

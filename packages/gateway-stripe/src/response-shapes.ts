@@ -117,4 +117,5 @@ export const stripeListedCustomerShape = z.looseObject({
 });
 export const stripeCustomerListShape = listOf(stripeListedCustomerShape);
 
+export const stripeAccountShape = z.looseObject({ id, created: int.nullish() });
 export const stripeAccountListShape = listOf(z.looseObject({ id, livemode: z.boolean().nullish() }));

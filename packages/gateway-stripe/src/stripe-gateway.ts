@@ -34,6 +34,7 @@ import {
 } from './map-payment-method.js';
 import {
   stripeAccountListShape,
+  stripeAccountShape,
   stripeChargeListShape,
   stripeChargeShape,
   stripeCustomerListShape,
@@ -139,7 +140,8 @@ export type StripeOperation =
   | 'refunds.create'
   | 'refunds.list'
   | 'customers.list'
-  | 'accounts.list';
+  | 'accounts.list'
+  | 'accounts.retrieve';
 
 export interface StripeGatewayObserver {
   request?(event: {
@@ -182,6 +184,7 @@ const answerShapes: Record<StripeOperation, z.ZodType> = {
   'refunds.list': stripeRefundListShape,
   'customers.list': stripeCustomerListShape,
   'accounts.list': stripeAccountListShape,
+  'accounts.retrieve': stripeAccountShape,
 };
 
 /** A deep copy of request params with any card number masked and any CVC starred. */

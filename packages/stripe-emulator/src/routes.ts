@@ -1,4 +1,4 @@
-import { listAccounts, retrieveAccount } from './handlers/accounts.js';
+import { listAccounts, retrieveAccount, retrieveOwnAccount } from './handlers/accounts.js';
 import {
   createCustomer,
   deleteCustomer,
@@ -36,6 +36,7 @@ import { Router } from './router.js';
 /** Every /v1 endpoint the emulator answers; `search` routes come before `:id` ones. */
 export function createRouter(): Router {
   const router = new Router()
+    .on('GET', '/v1/account', retrieveOwnAccount)
     .on('GET', '/v1/accounts', listAccounts)
     .on('GET', '/v1/accounts/:account', retrieveAccount)
     .on('POST', '/v1/customers', createCustomer)

@@ -239,6 +239,8 @@ export interface AccountListing {
   listSourceCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }>;
   /** A customer's card PaymentMethods (`pm_…`) only. */
   listPaymentMethodCards(input: ListCardsInput): Promise<{ data: GatewayCard[]; hasMore: boolean }>;
+  /** When the account itself was created (Unix seconds): where its customers can start. */
+  accountCreated(): Promise<number>;
   /** The platform's connected accounts (Stripe Connect). */
   listConnectedAccounts(input: {
     limit?: number;

@@ -2,6 +2,7 @@ import { connectedAccountsOfConnectedAccount, noAccessToAccount } from '../error
 import { accountJson, type Json } from '../objects.js';
 import { createdRange, listObject, pageOfIndex, pageParams } from '../pagination.js';
 import { pathParam, type RequestContext } from '../router.js';
+import { DEFAULT_CREATED_FROM } from '../seed.js';
 
 /**
  * Stripe Connect, seen from the platform: GET /v1/accounts lists the accounts connected to
@@ -30,3 +31,30 @@ export function retrieveAccount(ctx: RequestContext): Json {
   if (!account) throw noAccessToAccount(ctx.apiKey, id);
   return accountJson(account);
 }
+
+/**
+ * GET /v1/account: the account the key acts as (the platform, or the connected account of the
+ * Stripe-Account header). The emulator's platform account is as old as its oldest customer
+ * (or the seed's default start): what a reader needs to split the account by `created`.
+ */
+export function retrieveOwnAccount(ctx: RequestContext): Json {
+  const actingAs = ctx.space.account;
+  if (actingAs !== null) {
+    const account = ctx.store.connectedAccount(actingAs);
+    if (!account) throw noAccessToAccount(ctx.apiKey, actingAs);
+    return accountJson(account);
+  }
+  const oldest = ctx.space.customerOrder.at(0)?.created ?? DEFAULT_CREATED_FROM;
+  return accountJson({
+    id: PLATFORM_ACCOUNT_ID,
+    seq: 0,
+    created: Math.min(oldest, DEFAULT_CREATED_FROM),
+    email: null,
+    businessName: 'Emulated platform',
+    country: 'US',
+    defaultCurrency: 'usd',
+    metadata: {},
+  });
+}
+
+export const PLATFORM_ACCOUNT_ID = 'acct_emulatorplatform';
