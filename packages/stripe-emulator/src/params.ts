@@ -205,6 +205,7 @@ const OTHER_PM_TYPES: Params = Object.fromEntries(
 
 /** `METHOD /v1/path/:param` (as routes.ts registers them) → accepted parameters. */
 export const ENDPOINT_PARAMS: Readonly<Record<string, Params>> = {
+  'GET /v1/account': EXPAND,
   'GET /v1/accounts': { ...PAGE, created: CREATED },
   'GET /v1/accounts/:account': EXPAND,
   'POST /v1/customers': {

@@ -113,6 +113,54 @@ export async function insertMigrationChunk(
   return inserted.length > 0;
 }
 
+/**
+ * Appends a chunk for a reader among several running at once (listing windows): the chunk number
+ * comes from the job's counter under the job's row lock, and `patch` is merged into the
+ * checkpoint key by key, so concurrent readers never overwrite each other's place.
+ */
+export async function appendMigrationChunk(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  chunk: { payload: unknown; rows: number },
+  patch: Record<string, unknown>,
+): Promise<number> {
+  const [job] = await db
+    .select({ checkpoint: migrationJobs.checkpoint })
+    .from(migrationJobs)
+    .where(jobOf(tenantId, jobId))
+    .for('update');
+  const chunkNo = Number((job?.checkpoint as { nextChunk?: number } | undefined)?.nextChunk ?? 0);
+  await db.insert(migrationJobChunks).values({ tenantId, jobId, chunkNo, ...chunk });
+  await db
+    .update(migrationJobs)
+    .set({
+      checkpoint: sql`${migrationJobs.checkpoint} || ${JSON.stringify({ ...patch, nextChunk: chunkNo + 1 })}::jsonb`,
+      total: sql`${migrationJobs.total} + ${chunk.rows}`,
+      modifiedAt: new Date(),
+    })
+    .where(jobOf(tenantId, jobId));
+  return chunkNo;
+}
+
+/** Merges `patch` into the job's checkpoint, key by key. */
+export async function patchMigrationCheckpoint(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  patch: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const [row] = await db
+    .update(migrationJobs)
+    .set({
+      checkpoint: sql`${migrationJobs.checkpoint} || ${JSON.stringify(patch)}::jsonb`,
+      modifiedAt: new Date(),
+    })
+    .where(jobOf(tenantId, jobId))
+    .returning({ checkpoint: migrationJobs.checkpoint });
+  return row?.checkpoint ?? {};
+}
+
 export async function getMigrationChunk(
   db: Db,
   tenantId: number,

@@ -1,6 +1,7 @@
 import { DomainError, type MigrationSource, migrationSource, type PaymentGateway } from '@cardbridge/core';
 import {
   addMigrationJobRequests,
+  appendMigrationChunk,
   type Db,
   type GatewayAccountRow,
   getMigrationJob,
@@ -9,6 +10,7 @@ import {
   type MigrationJobRow,
   type NewMigrationItem,
   noteMigrationItem,
+  patchMigrationCheckpoint,
 } from '@cardbridge/db';
 import { RateBudget } from '@cardbridge/jobs';
 import type { Actor } from '../../actor.js';
@@ -75,6 +77,25 @@ export class JobContext {
       jobId: this.job.id,
       chunkNo: chunk.chunkNo,
     });
+  }
+
+  /**
+   * Appends a chunk for one of several readers running at once, then queues it: `patch` (that
+   * reader's place) is merged into the checkpoint in the chunk's transaction.
+   */
+  async appendChunk(
+    chunk: { payload: unknown; rows: number },
+    patch: Record<string, unknown>,
+  ): Promise<void> {
+    const chunkNo = await this.deps.db.transaction((tx) =>
+      appendMigrationChunk(tx, this.job.tenantId, this.job.id, chunk, patch),
+    );
+    await this.deps.jobs.sendChunk({ tenantId: this.job.tenantId, jobId: this.job.id, chunkNo });
+  }
+
+  /** Merges `patch` into the job's checkpoint; returns the whole checkpoint. */
+  patchCheckpoint(patch: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return patchMigrationCheckpoint(this.deps.db, this.job.tenantId, this.job.id, patch);
   }
 
   /** A row's result that changed nothing; a repeat of the row keeps the first. */

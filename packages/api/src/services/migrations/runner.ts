@@ -21,10 +21,16 @@ import { kindModule } from './kinds.js';
  * (chunks are marked done, rows are keyed), so the engine's at-least-once becomes exactly once.
  */
 
-/** Errors no retry can mend fail the job; anything else (a gateway down, a lost connection) is retried. */
+/** What a later attempt may get past: the gateway down, slow or busy, a race with another writer. */
+const transientCodes = new Set(['GATEWAY_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'GATEWAY_RATE_LIMITED', 'CONFLICT']);
+
+/**
+ * Errors no retry can mend fail the job with their words (a bad key, a refused request, a
+ * malformed file); anything else (a gateway down, a lost connection) is retried.
+ */
 function isPermanent(error: unknown): boolean {
   if (error instanceof JobFailure) return true;
-  return error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'NOT_FOUND');
+  return error instanceof DomainError && !transientCodes.has(error.code);
 }
 
 async function failJob(deps: AppDeps, job: MigrationJobRow, error: unknown) {

@@ -29,8 +29,35 @@ interface Checkpoint {
   /** The gateway accounts to read, in order (resolved once: the Connect accounts). */
   accounts?: number[];
   accountIndex?: number;
-  startingAfter?: string | null;
-  nextChunkNo?: number;
+  /** The current account's `created` windows, read at once: `w0`, `w1`, … */
+  windows?: number;
+  [window: `w${number}`]: WindowState | undefined;
+}
+
+/** One slice of an account by customer `created` (Unix seconds, [gte, lt); null: unbounded). */
+interface WindowState {
+  gte: number | null;
+  lt: number | null;
+  startingAfter: string | null;
+  done: boolean;
+}
+
+/**
+ * Listing is sequential within a window (each page names the next), so an account is cut into
+ * windows by customer `created`, read at once: enough requests in flight to use the account's
+ * budget at the gateway's latency, for at most one extra request per window.
+ */
+const WINDOWS = 8;
+
+function windowsOf(created: number, now: number, n: number): WindowState[] {
+  const start = Math.min(created, now);
+  const step = Math.max(1, Math.ceil((now - start) / n));
+  return Array.from({ length: n }, (_, i) => ({
+    gte: i === 0 ? null : start + i * step,
+    lt: i === n - 1 ? null : start + (i + 1) * step,
+    startingAfter: null,
+    done: false,
+  }));
 }
 
 interface ChunkPayload {
@@ -95,46 +122,74 @@ async function connectAccounts(ctx: JobContext, platform: GatewayAccountRow, wan
   return accounts;
 }
 
+async function readWindow(
+  ctx: JobContext,
+  account: GatewayAccountRow,
+  listing: NonNullable<PaymentGateway['listing']>,
+  key: `w${number}`,
+  start: WindowState,
+): Promise<boolean> {
+  const w = { ...start };
+  while (!w.done) {
+    if (await ctx.stopped()) return false;
+    const page = await listing.listCustomers({
+      limit: PAGE,
+      ...(w.gte !== null ? { createdGte: w.gte } : {}),
+      ...(w.lt !== null ? { createdLt: w.lt } : {}),
+      ...(w.startingAfter ? { startingAfter: w.startingAfter } : {}),
+    });
+    const last = page.data.at(-1);
+    w.done = !page.hasMore || last === undefined;
+    w.startingAfter = last?.externalCustomerId ?? w.startingAfter;
+    if (page.data.length > 0) {
+      const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
+      const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
+      await ctx.appendChunk({ payload, rows }, { [key]: w });
+    } else {
+      await ctx.patchCheckpoint({ [key]: w });
+    }
+  }
+  return true;
+}
+
 async function readSource(ctx: JobContext): Promise<boolean> {
   const source = sourceOf(ctx);
-  const cp: Checkpoint = { ...(ctx.job.checkpoint as Checkpoint) };
+  let cp: Checkpoint = { ...(ctx.job.checkpoint as Checkpoint) };
   if (!cp.accounts) {
     const first = await stripeAccount(ctx, source.gatewayAccountId);
-    cp.accounts = source.connectedAccounts
+    const accounts = source.connectedAccounts
       ? await connectAccounts(ctx, first, source.connectedAccounts)
       : [first.id];
-    cp.accountIndex = 0;
-    cp.startingAfter = null;
-    cp.nextChunkNo = 0;
+    cp = (await ctx.patchCheckpoint({ accounts, accountIndex: 0 })) as Checkpoint;
   }
-  while ((cp.accountIndex ?? 0) < cp.accounts.length) {
-    const account = await stripeAccount(ctx, cp.accounts[cp.accountIndex ?? 0]!);
+  const accounts = cp.accounts ?? [];
+  while ((cp.accountIndex ?? 0) < accounts.length) {
+    const index = cp.accountIndex ?? 0;
+    const account = await stripeAccount(ctx, accounts[index]!);
     const { listing } = await listingOf(ctx, account);
-    for (;;) {
-      if (await ctx.stopped()) return false;
-      const page = await listing.listCustomers({
-        limit: PAGE,
-        ...(cp.startingAfter ? { startingAfter: cp.startingAfter } : {}),
+    if (cp.windows == null) {
+      const windows = windowsOf(await listing.accountCreated(), Math.floor(Date.now() / 1000) + 1, WINDOWS);
+      const patch: Record<string, unknown> = { windows: windows.length };
+      windows.forEach((w, i) => {
+        patch[`w${i}`] = w;
       });
-      const last = page.data.at(-1);
-      const more = page.hasMore && last !== undefined;
-      const next: Checkpoint = {
-        ...cp,
-        startingAfter: more ? last.externalCustomerId : null,
-        accountIndex: more ? cp.accountIndex : (cp.accountIndex ?? 0) + 1,
-        nextChunkNo: (cp.nextChunkNo ?? 0) + (page.data.length > 0 ? 1 : 0),
-      };
-      if (page.data.length > 0) {
-        const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
-        const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
-        await ctx.writeChunk(
-          { chunkNo: cp.nextChunkNo ?? 0, payload, rows },
-          next as Record<string, unknown>,
-        );
-      }
-      Object.assign(cp, next);
-      if (!more) break;
+      cp = (await ctx.patchCheckpoint(patch)) as Checkpoint;
     }
+    const keys = Array.from({ length: cp.windows ?? 0 }, (_, i) => `w${i}` as const);
+    // Every reader ends before the task does (a failed task is retried: no reader of this
+    // attempt may still be appending then).
+    const results = await Promise.allSettled(
+      keys.map((key) => {
+        const w = cp[key];
+        return w && !w.done ? readWindow(ctx, account, listing, key, w) : Promise.resolve(true);
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (results.some((r) => r.status === 'fulfilled' && !r.value)) return false;
+    const next: Record<string, unknown> = { accountIndex: index + 1, windows: null };
+    for (const key of keys) next[key] = null;
+    cp = (await ctx.patchCheckpoint(next)) as Checkpoint;
   }
   return true;
 }
