@@ -7,6 +7,9 @@ import {
   insertTenant,
   listActivePaymentMethods,
   listCustomers,
+  listPaymentMethodIdsAfter,
+  type PaymentMethodSelection,
+  updatePaymentMethod,
 } from '../src/index.js';
 import { createTestDatabase } from '../src/testing/index.js';
 
@@ -77,5 +80,57 @@ describe('repositories on the real migrations', () => {
     expect(back.hasMore).toBe(true);
     const customers = await listCustomers(h.db, t.id, { limit: 10 });
     expect(customers.data.map((r) => r.id)).toEqual([c.id]);
+  });
+
+  it('pages a bulk export’s cards in id order from a checkpoint: active ones of the tenant that match, each once', async () => {
+    const t = await insertTenant(h.db, { name: 'E' });
+    const other = await insertTenant(h.db, { name: 'F' });
+    const c1 = await insertCustomer(h.db, t.id, {});
+    const c2 = await insertCustomer(h.db, t.id, {});
+    const foreign = await insertCustomer(h.db, other.id, {});
+    const rows: { id: number; customerId: number; cardType: string; createdAt: Date }[] = [];
+    for (let i = 0; i < 230; i++) {
+      const customerId = i % 2 === 0 ? c1.id : c2.id;
+      const cardType = i % 3 === 0 ? 'MasterCard' : 'Visa';
+      const createdAt = new Date(Date.UTC(2026, i % 4, 10));
+      const row = await insertPaymentMethod(h.db, t.id, { ...card(customerId, '4242'), cardType });
+      await updatePaymentMethod(h.db, t.id, row.id, { createdAt });
+      rows.push({ id: row.id, customerId, cardType, createdAt });
+    }
+    // Neither another tenant's cards nor deleted ones are read.
+    await insertPaymentMethod(h.db, other.id, card(foreign.id, '4242'));
+    const deleted = rows.splice(7, 1)[0]!;
+    await updatePaymentMethod(h.db, t.id, deleted.id, { status: 'deleted' });
+
+    const readAll = async (selection: PaymentMethodSelection) => {
+      const pages: number[][] = [];
+      let afterId: number | undefined;
+      for (;;) {
+        const ids = await listPaymentMethodIdsAfter(h.db, t.id, selection, {
+          ...(afterId !== undefined ? { afterId } : {}),
+          limit: 100,
+        });
+        if (ids.length > 0) pages.push(ids);
+        if (ids.length < 100) return pages;
+        afterId = ids.at(-1);
+      }
+    };
+    const whole = await readAll({});
+    expect(whole.map((p) => p.length)).toEqual([100, 100, 29]);
+    expect(whole.flat()).toEqual(rows.map((r) => r.id));
+
+    const march = new Date(Date.UTC(2026, 2, 1));
+    const may = new Date(Date.UTC(2026, 4, 1));
+    const filtered = await readAll({
+      customerIds: [c2.id],
+      cardType: 'Visa',
+      createdAfter: march,
+      createdBefore: may,
+    });
+    const expected = rows.filter(
+      (r) => r.customerId === c2.id && r.cardType === 'Visa' && r.createdAt >= march && r.createdAt < may,
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(filtered.flat()).toEqual(expected.map((r) => r.id));
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { customers } from '../schema.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
@@ -55,4 +55,18 @@ export async function listCustomers(db: Db, tenantId: number, page: KeysetPage) 
   return keysetPage(customers.id, page, eq(customers.tenantId, tenantId), (where, orderBy, limit) =>
     db.select().from(customers).where(where).orderBy(orderBy).limit(limit),
   );
+}
+
+/** Which of these ids are customers of the tenant. */
+export async function existingCustomerIds(
+  db: Db,
+  tenantId: number,
+  ids: readonly number[],
+): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), inArray(customers.id, [...ids])));
+  return new Set(rows.map((r) => r.id));
 }

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { paymentMethodExports } from '../schema.js';
 
@@ -72,4 +72,26 @@ export async function findExportByKey(
     .from(paymentMethodExports)
     .where(and(eq(paymentMethodExports.tenantId, tenantId), eq(paymentMethodExports.exportKey, exportKey)));
   return row;
+}
+
+/** The finished exports (aliases) of these payment methods on one gateway account, by payment method. */
+export async function succeededExportsTo(
+  db: Db,
+  tenantId: number,
+  gatewayAccountId: number,
+  paymentMethodIds: readonly number[],
+): Promise<Map<number, PaymentMethodExportRow>> {
+  if (paymentMethodIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(paymentMethodExports)
+    .where(
+      and(
+        eq(paymentMethodExports.tenantId, tenantId),
+        eq(paymentMethodExports.gatewayAccountId, gatewayAccountId),
+        inArray(paymentMethodExports.paymentMethodId, [...paymentMethodIds]),
+        eq(paymentMethodExports.status, 'succeeded'),
+      ),
+    );
+  return new Map(rows.map((r) => [r.paymentMethodId, r]));
 }

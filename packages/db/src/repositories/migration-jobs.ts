@@ -254,6 +254,39 @@ export async function insertMigrationItem(
   await db.insert(migrationJobItems).values({ ...item, tenantId, jobId });
 }
 
+/**
+ * A row's result, in the transaction of a change that cannot be rolled back by its report: an
+ * export whose copy already stands at the gateway. The change's result replaces whatever an
+ * earlier attempt noted for the row (a job still has one item per row), where
+ * `insertMigrationItem` would fail and take the change down with it.
+ */
+export async function putMigrationItem(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  item: NewMigrationItem,
+): Promise<void> {
+  const { itemKey: _key, ...rest } = item;
+  await db
+    .insert(migrationJobItems)
+    .values({ ...item, tenantId, jobId })
+    .onConflictDoUpdate({
+      target: [migrationJobItems.jobId, migrationJobItems.itemKey],
+      set: {
+        chunkNo: null,
+        position: null,
+        sourceCustomerId: null,
+        sourceCardId: null,
+        reason: null,
+        customerId: null,
+        paymentMethodId: null,
+        customerCreated: false,
+        details: null,
+        ...rest,
+      },
+    });
+}
+
 /** A result that changed nothing (unchanged, skipped, failed): a repeat keeps the first. */
 export async function noteMigrationItem(
   db: Db,

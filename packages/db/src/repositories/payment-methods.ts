@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { paymentMethods } from '../schema.js';
 import { compositeKeysetPage, type KeysetPage, keysetPage } from './keyset.js';
@@ -235,4 +235,59 @@ export async function findActiveByFingerprint(
     .orderBy(asc(paymentMethods.id))
     .limit(1);
   return row;
+}
+
+/** Which of the tenant's active cards a bulk export reads; every field narrows it. */
+export interface PaymentMethodSelection {
+  customerIds?: readonly number[];
+  /** Created at or after (inclusive). */
+  createdAfter?: Date;
+  /** Created before (exclusive): consecutive windows split the cards without gap or overlap. */
+  createdBefore?: Date;
+  cardType?: string;
+}
+
+/**
+ * The next page of ids of the tenant's active cards matching `selection`, in id order after
+ * `afterId`: a keyset page (never OFFSET) that the (tenant_id, id) unique index serves as a
+ * range scan (or, for a few customers, the per-customer index of active cards), so reading
+ * resumes from a checkpoint in the same time as it began.
+ */
+export async function listPaymentMethodIdsAfter(
+  db: Db,
+  tenantId: number,
+  selection: PaymentMethodSelection,
+  page: { afterId?: number; limit: number },
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: paymentMethods.id })
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.tenantId, tenantId),
+        eq(paymentMethods.status, 'active'),
+        page.afterId !== undefined ? gt(paymentMethods.id, page.afterId) : undefined,
+        selection.customerIds ? inArray(paymentMethods.customerId, [...selection.customerIds]) : undefined,
+        selection.createdAfter ? gte(paymentMethods.createdAt, selection.createdAfter) : undefined,
+        selection.createdBefore ? lt(paymentMethods.createdAt, selection.createdBefore) : undefined,
+        selection.cardType !== undefined ? eq(paymentMethods.cardType, selection.cardType) : undefined,
+      ),
+    )
+    .orderBy(asc(paymentMethods.id))
+    .limit(page.limit);
+  return rows.map((r) => r.id);
+}
+
+/** The tenant's payment methods with these ids (any status), by id; ids of others are absent. */
+export async function getPaymentMethodsByIds(
+  db: Db,
+  tenantId: number,
+  ids: readonly number[],
+): Promise<Map<number, PaymentMethodRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.tenantId, tenantId), inArray(paymentMethods.id, [...ids])));
+  return new Map(rows.map((r) => [r.id, r]));
 }

@@ -9,6 +9,7 @@ import {
   cancelPendingMigrationChunks,
   countMigrationItems,
   type Db,
+  existingCustomerIds,
   getMigrationJob,
   insertMigrationJob,
   listMigrationJobs as listJobRows,
@@ -69,6 +70,32 @@ async function checkSource(deps: AppDeps, actor: Actor, source: MigrationSource)
       );
     }
     if (source.apply && !source.sync) throw DomainError.field('source.apply', 'apply needs sync');
+  }
+  if (source.kind === 'bulk_export') {
+    const target = await requireGatewayAccount(deps.db, actor.tenantId, source.targetGatewayAccountId);
+    if (target.status !== 'active') {
+      throw DomainError.field('source.targetGatewayAccountId', `gateway account ${target.id} is disabled`);
+    }
+    const refusal = deps.gateways.capabilityRefusal(target, 'exportTarget');
+    if (refusal) throw DomainError.field('source.targetGatewayAccountId', refusal);
+    if (
+      source.createdAfter &&
+      source.createdBefore &&
+      Date.parse(source.createdBefore) <= Date.parse(source.createdAfter)
+    ) {
+      throw DomainError.field('source.createdBefore', 'must be later than createdAfter');
+    }
+    if (source.customerIds) {
+      const known = await existingCustomerIds(deps.db, actor.tenantId, source.customerIds);
+      const unknown = [...new Set(source.customerIds)].filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
+        throw DomainError.field(
+          'source.customerIds',
+          `no customer with id ${unknown.slice(0, 10).join(', ')}${more}`,
+        );
+      }
+    }
   }
 }
 

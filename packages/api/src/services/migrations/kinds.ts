@@ -1,10 +1,12 @@
 import type { MigrationJobRow } from '@cardbridge/db';
+import { bulkExportKind } from './bulk-export.js';
 import { JobFailure, type MigrationKindModule } from './context.js';
 import { stripeAccountKind } from './stripe-account.js';
 
 /** One module per source kind (see MigrationKindModule). */
 const modules: Partial<Record<MigrationJobRow['kind'], MigrationKindModule>> = {
   stripe_account: stripeAccountKind,
+  bulk_export: bulkExportKind,
 };
 
 export function kindModule(kind: MigrationJobRow['kind']): MigrationKindModule {

@@ -10,6 +10,7 @@ import {
   findLiveExport,
   getGatewayIntent,
   insertExport,
+  noteGatewayIntentOutcome,
   type PaymentMethodExportRow,
   type PaymentMethodRow,
   settleGatewayIntents,
@@ -115,15 +116,25 @@ async function reconcile(
   return undefined;
 }
 
-function requireVaulted(card: PaymentMethodRow) {
+/**
+ * Why `card` cannot be exported to gateway account `destinationId`, in the words a request's refusal uses, or
+ * null: a bulk export reports the same words per row (and its plan decides by them).
+ */
+export function exportRefusal(card: PaymentMethodRow, destinationId: number): DomainError | null {
   if (!card.storedInVault || !card.panCiphertext || card.panKeyVersion === null) {
     const holder = card.gatewayAccountId !== null ? `gateway account ${card.gatewayAccountId}` : 'a gateway';
-    throw new DomainError(
+    return new DomainError(
       'CARD_NOT_EXPORTABLE',
       `Payment method ${card.id} cannot be exported: its card number is held by ${holder}, not by cardbridge's vault.`,
     );
   }
-  return { ciphertext: card.panCiphertext, keyVersion: card.panKeyVersion };
+  if (destinationId === card.gatewayAccountId) {
+    return DomainError.field(
+      'gatewayAccountId',
+      `payment method ${card.id} already lives on gateway account ${destinationId}`,
+    );
+  }
+  return null;
 }
 
 /**
@@ -139,20 +150,27 @@ export async function exportPaymentMethod(
   deps: AppDeps,
   actor: Actor,
   input: { id: number; gatewayAccountId: number },
+  opts: {
+    /**
+     * The destination's gateway, when the caller has its own for it: a bulk job passes its
+     * throttled one (every request waits for the account's shared budget). Default: the
+     * account's shared adapter.
+     */
+    gateway?: PaymentGateway;
+  } = {},
 ): Promise<PaymentMethodExportDto> {
   const { tenantId } = actor;
   const card = await requireEditablePaymentMethod(deps.db, tenantId, input.id);
-  const sealed = requireVaulted(card);
+  // Before the destination is looked up: the card's own account is the tenant's, so the
+  // order of the refusals is the one requests always saw.
+  const refused = exportRefusal(card, input.gatewayAccountId);
+  if (refused) throw refused;
+  // exportRefusal checked these: a vaulted card has its ciphertext and key version.
+  const sealed = { ciphertext: card.panCiphertext!, keyVersion: card.panKeyVersion! };
   const destination = await requireGatewayAccount(deps.db, tenantId, input.gatewayAccountId);
-  if (destination.id === card.gatewayAccountId) {
-    throw DomainError.field(
-      'gatewayAccountId',
-      `payment method ${card.id} already lives on gateway account ${destination.id}`,
-    );
-  }
   const refusal = deps.gateways.capabilityRefusal(destination, 'exportTarget');
   if (refusal) throw DomainError.field('gatewayAccountId', refusal);
-  const gateway = await deps.gateways.forAccount(destination);
+  const gateway = opts.gateway ?? (await deps.gateways.forAccount(destination));
   const externalCustomerId = await gatewayCustomerFor(deps, tenantId, card.customerId, destination, gateway);
 
   const earlier = await findLiveExport(deps.db, tenantId, card.id, destination.id);
@@ -171,6 +189,7 @@ export async function exportPaymentMethod(
     customerId: card.customerId,
     externalCustomerId,
   };
+  let copied = false;
   try {
     const copy = await steps.run(
       'export_card',
@@ -204,6 +223,7 @@ export async function exportPaymentMethod(
       },
       (c) => c.externalCardId,
     );
+    copied = true;
     return await completeExport(
       deps,
       actor,
@@ -212,6 +232,19 @@ export async function exportPaymentMethod(
     );
   } catch (err) {
     if (!record) throw err;
+    if (copied) {
+      // The copy stands at the destination; only our record of it did not commit. Marked
+      // failed, the next export would copy the card again: it stays UNKNOWN instead, its intent
+      // free to be taken at once, so the next export (or the recovery sweep) finds this copy
+      // by its key and completes it.
+      await updateExport(deps.db, tenantId, record.id, {
+        status: 'unknown',
+        error: (err instanceof Error ? err.message : String(err)).slice(0, 500),
+      });
+      const intentId = intentIdOf(record.exportKey);
+      if (intentId) await noteGatewayIntentOutcome(deps.db, tenantId, intentId, { leaseUntil: new Date(0) });
+      throw err;
+    }
     const indeterminate = isGatewayError(err, 'indeterminate');
     await updateExport(deps.db, tenantId, record.id, {
       status: indeterminate ? 'unknown' : 'failed',

@@ -5,7 +5,7 @@
  * and the default-card rules). Every change records its audit row in its own transaction.
  */
 export { deletePaymentMethod } from './delete.js';
-export { exportPaymentMethod } from './export.js';
+export { exportPaymentMethod, exportRefusal } from './export.js';
 export { deletedAtGateway, driftOf, followGatewayCard } from './follow-gateway.js';
 export {
   createFromToken,
@@ -15,7 +15,12 @@ export {
 } from './gateway-cards.js';
 export { getPaymentMethod, listExpiringPaymentMethods, listPaymentMethods } from './queries.js';
 export { recoverGatewayIntents, startRecovery } from './recovery.js';
-export { insertWithDefaultRule, requirePaymentMethod, withCustomerLock } from './rows.js';
+export {
+  insertWithDefaultRule,
+  requireEditablePaymentMethod,
+  requirePaymentMethod,
+  withCustomerLock,
+} from './rows.js';
 export { setDefaultPaymentMethod } from './set-default.js';
 export { updatePaymentMethodDetails } from './update.js';
 export { createCard, replaceCreditCard } from './vault-cards.js';
