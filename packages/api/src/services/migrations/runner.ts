@@ -22,7 +22,12 @@ import { kindModule } from './kinds.js';
  */
 
 /** What a later attempt may get past: the gateway down, slow or busy, a race with another writer. */
-const transientCodes = new Set(['GATEWAY_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'GATEWAY_RATE_LIMITED', 'CONFLICT']);
+const transientCodes = new Set([
+  'GATEWAY_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+  'GATEWAY_RATE_LIMITED',
+  'CONFLICT',
+]);
 
 /**
  * Errors no retry can mend fail the job with their words (a bad key, a refused request, a

@@ -2,7 +2,10 @@ import { sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationHandlers } from '../src/services/migrations/index.js';
+import { migrationHandlers } from '../../src/services/migrations/index.js';
+import { freshCardNumber } from '../card-data.js';
+import { createTestApp, type TestApp, type TestTenant } from '../helpers.js';
+import { emulatorStripe } from '../stripe-client.js';
 import {
   allItems,
   bulkSource,
@@ -16,9 +19,6 @@ import {
   TOKENS,
   vaultedCards,
 } from './bulk-export-helpers.js';
-import { freshCardNumber } from './card-data.js';
-import { createTestApp, type TestApp, type TestTenant } from './helpers.js';
-import { emulatorStripe } from './stripe-client.js';
 
 /*
  * Bulk export end to end in process: vaulted cards made through the PCI path, the job engine

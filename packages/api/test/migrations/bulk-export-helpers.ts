@@ -1,8 +1,8 @@
 import type { StripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { expect } from 'vitest';
-import { freshCardNumber } from './card-data.js';
-import type { TestTenant } from './helpers.js';
+import { freshCardNumber } from '../card-data.js';
+import type { TestTenant } from '../helpers.js';
 
 /*
  * What the bulk-export tests share: vaulted cards made through `createCard` (the PCI path),

@@ -3,7 +3,9 @@ import { sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationHandlers } from '../src/services/migrations/index.js';
+import { migrationHandlers } from '../../src/services/migrations/index.js';
+import { createTestApp, type TestApp, type TestTenant } from '../helpers.js';
+import { emulatorStripe } from '../stripe-client.js';
 import {
   allItems,
   bulkSource,
@@ -17,8 +19,6 @@ import {
   TOKENS,
   vaultedCards,
 } from './bulk-export-helpers.js';
-import { createTestApp, type TestApp, type TestTenant } from './helpers.js';
-import { emulatorStripe } from './stripe-client.js';
 
 /*
  * Bulk export when things go wrong: Stripe answering 429 and 5xx at random, a copy whose

@@ -2,10 +2,12 @@ import { type DatabaseHandle, listAuditEvents, listExports, openDatabase } from 
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from '../src/context.js';
-import { createDeps } from '../src/deps.js';
-import { createLogger } from '../src/logger.js';
-import { migrationHandlers } from '../src/services/migrations/index.js';
+import type { AppDeps } from '../../src/context.js';
+import { createDeps } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+import { migrationHandlers } from '../../src/services/migrations/index.js';
+import { createTestApp, logSink, type TestApp, type TestTenant } from '../helpers.js';
+import { emulatorStripe } from '../stripe-client.js';
 import {
   allItems,
   bulkSource,
@@ -18,8 +20,6 @@ import {
   type VaultedCard,
   vaultedCards,
 } from './bulk-export-helpers.js';
-import { createTestApp, logSink, type TestApp, type TestTenant } from './helpers.js';
-import { emulatorStripe } from './stripe-client.js';
 
 /*
  * Two workers on one bulk export: each with its own dependencies, its own pg-boss and (on
