@@ -3,6 +3,7 @@ export * from './data-dir-lock.js';
 export * from './errors.js';
 export * from './repositories/api-keys.js';
 export * from './repositories/audit-events.js';
+export * from './repositories/bulk-writes.js';
 export * from './repositories/customers.js';
 export * from './repositories/data-keys.js';
 export * from './repositories/exports.js';

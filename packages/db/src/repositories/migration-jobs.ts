@@ -200,9 +200,10 @@ export async function finishMigrationChunk(
   chunkNo: number,
   status: 'done' | 'cancelled' = 'done',
 ): Promise<void> {
+  // A finished chunk's work is in its items: its payload (a page of the source) is let go.
   await db
     .update(migrationJobChunks)
-    .set({ status, doneAt: new Date() })
+    .set({ status, doneAt: new Date(), payload: sql`'null'::jsonb` })
     .where(
       and(
         eq(migrationJobChunks.tenantId, tenantId),

@@ -64,7 +64,11 @@ export class JobContext {
     if (n > 0) await addMigrationJobRequests(this.deps.db, this.job.tenantId, this.job.id, n);
   }
 
-  /** Writes a chunk with the checkpoint past it (one transaction), then queues it. */
+  /**
+   * Writes a chunk with the checkpoint past it (one transaction). Chunks are queued once the
+   * whole source is read (runner.ts): a file is only known sound at its end, and a listing
+   * keeps the account's budget to itself while it lasts.
+   */
   async writeChunk(
     chunk: { chunkNo: number; payload: unknown; rows: number },
     checkpoint: Record<string, unknown>,
@@ -72,25 +76,19 @@ export class JobContext {
     await this.deps.db.transaction((tx) =>
       insertMigrationChunk(tx, this.job.tenantId, this.job.id, chunk, checkpoint),
     );
-    await this.deps.jobs.sendChunk({
-      tenantId: this.job.tenantId,
-      jobId: this.job.id,
-      chunkNo: chunk.chunkNo,
-    });
   }
 
   /**
-   * Appends a chunk for one of several readers running at once, then queues it: `patch` (that
-   * reader's place) is merged into the checkpoint in the chunk's transaction.
+   * Appends a chunk for one of several readers running at once: `patch` (that reader's place)
+   * is merged into the checkpoint in the chunk's transaction. Queued like `writeChunk`'s.
    */
   async appendChunk(
     chunk: { payload: unknown; rows: number },
     patch: Record<string, unknown>,
   ): Promise<void> {
-    const chunkNo = await this.deps.db.transaction((tx) =>
+    await this.deps.db.transaction((tx) =>
       appendMigrationChunk(tx, this.job.tenantId, this.job.id, chunk, patch),
     );
-    await this.deps.jobs.sendChunk({ tenantId: this.job.tenantId, jobId: this.job.id, chunkNo });
   }
 
   /** Merges `patch` into the job's checkpoint; returns the whole checkpoint. */

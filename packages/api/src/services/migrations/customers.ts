@@ -10,10 +10,17 @@ import {
   type Db,
   findCustomerByGatewayCustomer,
   findCustomerForMatch,
+  findCustomersByGatewayCustomers,
+  findCustomersForMatch,
   type GatewayAccountRow,
+  gatewayModesOfCustomers,
+  insertAuditEvents,
   insertCustomer,
+  insertCustomers,
   lockGatewayCustomerKey,
+  lockGatewayCustomerKeys,
   rememberGatewayCustomer,
+  rememberGatewayCustomers,
 } from '@cardbridge/db';
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
@@ -125,4 +132,103 @@ export async function resolveCustomer(
     await recordChange(tx, { ...actor, onCommit: undefined }, event, toCustomerDto(row));
     return { customerId: row.id, created: true };
   });
+}
+
+/**
+ * `resolveCustomer` for a chunk's gateway customers at once: the same rules (linked, else
+ * matched, else created; live and test never mix), in one transaction with one statement per
+ * step instead of one transaction per customer.
+ */
+export async function resolveCustomers(
+  deps: AppDeps,
+  actor: Actor,
+  account: GatewayAccountRow,
+  all: readonly GatewayCustomerFacts[],
+  opts: { matchBy: MatchBy; dryRun: boolean },
+): Promise<Map<string, ResolvedCustomer>> {
+  const { tenantId } = actor;
+  const resolve = async (tx: Db): Promise<Map<string, ResolvedCustomer>> => {
+    const externals = all.map((f) => f.externalCustomerId);
+    if (!opts.dryRun) await lockGatewayCustomerKeys(tx, tenantId, account.id, externals);
+    const found = await findCustomersByGatewayCustomers(tx, tenantId, account.id, externals);
+    const unlinked = all.filter((f) => !found.has(f.externalCustomerId));
+    if (opts.matchBy === 'reference' || opts.matchBy === 'email') {
+      const valueOf = (f: GatewayCustomerFacts) =>
+        opts.matchBy === 'reference' ? f.externalCustomerId : f.email;
+      const values = unlinked.map(valueOf).filter((v): v is string => Boolean(v));
+      const matched = await findCustomersForMatch(tx, tenantId, opts.matchBy, values);
+      for (const f of unlinked) {
+        const id = valueOf(f) ? matched.get(valueOf(f)!) : undefined;
+        if (id !== undefined) found.set(f.externalCustomerId, id);
+      }
+    }
+    const result = new Map<string, ResolvedCustomer>();
+    const livemode = accountLivemode(account);
+    const modes =
+      livemode === null ? new Map() : await gatewayModesOfCustomers(tx, tenantId, [...found.values()]);
+    for (const [external, customerId] of found) {
+      const refusal = livemode !== null && modes.get(customerId)?.has(!livemode);
+      result.set(
+        external,
+        refusal
+          ? {
+              refusal: `customer ${customerId} holds ${livemode ? 'test' : 'live'}-mode cards; gateway account ${account.id} is ${livemode ? 'live' : 'test'}-mode: live and test data never mix`,
+            }
+          : { customerId, created: false },
+      );
+    }
+    const missing = all.filter((f) => !found.has(f.externalCustomerId));
+    if (opts.dryRun) {
+      for (const f of missing) result.set(f.externalCustomerId, { customerId: null, created: true });
+      return result;
+    }
+    await rememberGatewayCustomers(
+      tx,
+      tenantId,
+      account.id,
+      [...found]
+        .filter(([e]) => !('refusal' in result.get(e)!))
+        .map(([externalCustomerId, customerId]) => ({
+          externalCustomerId,
+          customerId,
+        })),
+    );
+    const rows = await insertCustomers(
+      tx,
+      tenantId,
+      missing.map((f) => {
+        const { firstName, lastName } = splitName(gatewayText(f.name, 100));
+        return {
+          firstName: firstName.slice(0, 50) || null,
+          lastName: lastName.slice(0, 50) || null,
+          email: gatewayText(f.email, 255) || null,
+        };
+      }),
+    );
+    const links = rows.map((row, i) => ({
+      customerId: row.id,
+      externalCustomerId: missing[i]!.externalCustomerId,
+    }));
+    await rememberGatewayCustomers(tx, tenantId, account.id, links);
+    await insertAuditEvents(
+      tx,
+      links.map((l) => ({
+        tenantId,
+        actorKeyId: actor.keyId,
+        action: 'customers.create',
+        targetType: 'customers',
+        targetId: String(l.customerId),
+        outcome: 'success' as const,
+        origin: actor.origin,
+        details: {
+          requestId: actor.requestId,
+          gatewayAccountId: account.id,
+          externalCustomerId: l.externalCustomerId,
+        },
+      })),
+    );
+    for (const l of links) result.set(l.externalCustomerId, { customerId: l.customerId, created: true });
+    return result;
+  };
+  return opts.dryRun ? resolve(deps.db) : deps.db.transaction(resolve);
 }

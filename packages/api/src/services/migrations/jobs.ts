@@ -192,12 +192,13 @@ export async function controlMigrationJob(
 /** Queues what a job still has to do; the handlers skip what is done, so sending twice is harmless. */
 async function requeue(deps: AppDeps, job: MigrationJobRow): Promise<void> {
   const round = Date.now();
-  if (!job.sourceRead) await deps.jobs.sendSource({ tenantId: job.tenantId, jobId: job.id }, round);
+  // The source task reads on from the checkpoint or, once the source is read, queues the
+  // pending chunks and completes a job that has nothing left.
+  await deps.jobs.sendSource({ tenantId: job.tenantId, jobId: job.id }, round);
+  if (!job.sourceRead) return;
   for (const chunkNo of await pendingMigrationChunks(deps.db, job.tenantId, job.id)) {
     await deps.jobs.sendChunk({ tenantId: job.tenantId, jobId: job.id, chunkNo }, round);
   }
-  // A job whose chunks were all done when it was paused completes through its source task.
-  if (job.sourceRead) await deps.jobs.sendSource({ tenantId: job.tenantId, jobId: job.id }, round);
 }
 
 /** At a worker's start: queue again the work of unfinished jobs (what a crash may have left unsent). */

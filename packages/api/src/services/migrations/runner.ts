@@ -79,12 +79,22 @@ export async function completeIfDone(deps: AppDeps, tenantId: number, jobId: num
   });
 }
 
+/** Sends every pending chunk of the job (a chunk sent before is queued once: same task id). */
+async function sendPendingChunks(deps: AppDeps, task: SourceTask): Promise<void> {
+  for (const chunkNo of await pendingMigrationChunks(deps.db, task.tenantId, task.jobId)) {
+    await deps.jobs.sendChunk({ tenantId: task.tenantId, jobId: task.jobId, chunkNo });
+  }
+}
+
 export function migrationHandlers(deps: AppDeps): JobHandlers {
   return {
     async readSource(task: SourceTask) {
       const job = await runningJob(deps, task);
-      if (!job || job.sourceRead) {
-        if (job) await completeIfDone(deps, task.tenantId, task.jobId);
+      if (!job) return;
+      if (job.sourceRead) {
+        // A repeat after the source was read (a resume, a lost send): queue what is pending.
+        await sendPendingChunks(deps, task);
+        await completeIfDone(deps, task.tenantId, task.jobId);
         return;
       }
       const ctx = new JobContext(deps, job);
@@ -99,6 +109,8 @@ export function migrationHandlers(deps: AppDeps): JobHandlers {
       await ctx.flushRequests();
       if (!read) return;
       await updateMigrationJob(deps.db, job.tenantId, job.id, { sourceRead: true });
+      // The source is read whole (and a file found sound): now its chunks go to the workers.
+      await sendPendingChunks(deps, task);
       await completeIfDone(deps, task.tenantId, task.jobId);
     },
 

@@ -15,6 +15,7 @@ import { accountLivemode } from './budget.js';
 import { type JobContext, JobFailure, type MigrationKindModule } from './context.js';
 import { type MatchBy, resolveCustomer } from './customers.js';
 import { rowFailure, settledElsewhere } from './row-errors.js';
+import { importChunkAtOnce, type ListedWithCards } from './stripe-account-batch.js';
 
 /*
  * A whole Stripe account, by reference (cards stay at Stripe): customer pages of 100 with
@@ -241,16 +242,16 @@ async function cardsOf(gateway: PaymentGateway, customer: ListedCustomer, source
 const itemKey = (account: GatewayAccountRow, card: GatewayCard) =>
   `card:${account.id}:${card.externalCardId}`;
 
+/** One customer's cards, one row per transaction: sync, and the fallback of a chunk that failed as a batch. */
 async function importCustomer(
   ctx: JobContext,
   account: GatewayAccountRow,
-  gateway: PaymentGateway,
   customer: ListedCustomer,
+  cards: GatewayCard[],
   chunkNo: number,
 ): Promise<void> {
   const source = sourceOf(ctx);
   const { tenantId } = ctx.job;
-  const cards = await cardsOf(gateway, customer, source);
   const settled = await settledMigrationItems(
     ctx.deps.db,
     tenantId,
@@ -410,9 +411,30 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
   const payload = chunk.payload as ChunkPayload;
   const account = await stripeAccount(ctx, payload.gatewayAccountId);
   const gateway = await ctx.gatewayFor(account);
+  const source = sourceOf(ctx);
+  // Each customer's cards first: the gateway is asked only where the page did not say it all.
+  const gathered: ListedWithCards[] = [];
   for (const customer of payload.customers) {
     if (await ctx.stopped()) return false;
-    await importCustomer(ctx, account, gateway, customer, chunk.chunkNo);
+    gathered.push({ customer, cards: await cardsOf(gateway, customer, source) });
+  }
+  if (await ctx.stopped()) return false;
+  if (!source.sync) {
+    try {
+      await importChunkAtOnce(ctx, account, gathered, chunk.chunkNo, itemKey);
+      return true;
+    } catch (error) {
+      // A race the batch cannot sort out (a card taken meanwhile, a row settled by another
+      // attempt): the rows are done one by one, each deciding on current data.
+      ctx.deps.logger.debug(
+        { jobId: ctx.job.id, chunk: chunk.chunkNo, err: String(error) },
+        'chunk batch fell back to rows',
+      );
+    }
+  }
+  for (const { customer, cards } of gathered) {
+    if (await ctx.stopped()) return false;
+    await importCustomer(ctx, account, customer, cards, chunk.chunkNo);
   }
   return true;
 }

@@ -1,0 +1,132 @@
+/**
+ * `pnpm bench:migrate-account`: a whole Stripe account imported at the gateway's rate limit, against
+ * a naive baseline measured in the same run (one retrieve per card, one after another).
+ *
+ * The emulator answers at 100 requests/s per account with 50 ms of latency; the account has
+ * 10,000 customers with 2 card sources each (20,000 cards); 3 `cardbridge worker` processes share
+ * a PostgreSQL database (DATABASE_URL or TEST_DATABASE_URL; a fresh database is made in it).
+ * Prints the sustained request rate against the limit, requests per card against the fewest the
+ * API allows for this shape (one list request per 100 customers), cards/s against the baseline,
+ * and checks that no card was lost or imported twice.
+ *
+ * Knobs: BENCH_CUSTOMERS (10000), BENCH_WORKERS (3), BENCH_RATE (100), BENCH_LATENCY_MS (50),
+ * BENCH_BASELINE_CARDS (200).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestApp } from '@cardbridge/api/test/helpers.js';
+import { MasterKey } from '@cardbridge/core';
+import { sql } from '@cardbridge/db/testing';
+import { startStripeEmulator } from '@cardbridge/stripe-emulator';
+import Stripe from 'stripe';
+
+const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
+const workerCount = Number(process.env.BENCH_WORKERS ?? 3);
+const rate = Number(process.env.BENCH_RATE ?? 100);
+const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const baselineCards = Number(process.env.BENCH_BASELINE_CARDS ?? 200);
+const secretKey = 'sk_test_bench_account_import';
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const workerTs = path.join(root, 'apps', 'api', 'src', 'worker.ts');
+const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+
+const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (!serverUrl) {
+  console.error('Set DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server: the workers share it.');
+  process.exit(2);
+}
+process.env.TEST_DATABASE_URL = serverUrl;
+
+const emulator = await startStripeEmulator({ latencyMs, rateLimitPerSecond: rate });
+await emulator.seedDemo({ seed: 2026, customers, cardsPerCustomer: 2, paymentMethodsPerCustomer: 0 });
+const cards = customers * 2;
+const stripe = new Stripe(secretKey, {
+  host: new URL(emulator.url).hostname,
+  port: Number(new URL(emulator.url).port),
+  protocol: 'http',
+  telemetry: false,
+  maxNetworkRetries: 5,
+});
+
+// Baseline: what a script calling the seed's single-card import does, one card after another.
+const sample: { customer: string; card: string }[] = [];
+for await (const customer of stripe.customers.list({ limit: 100, expand: ['data.sources'] })) {
+  for (const source of customer.sources?.data ?? []) sample.push({ customer: customer.id, card: source.id });
+  if (sample.length >= baselineCards) break;
+}
+emulator.resetRequestStats();
+const baselineStart = performance.now();
+for (const { customer, card } of sample.slice(0, baselineCards)) await stripe.customers.retrieveSource(customer, card);
+const baselineCardsPerSecond = baselineCards / ((performance.now() - baselineStart) / 1000);
+
+// cardbridge: the job on pg-boss, with worker processes.
+const masterKey = MasterKey.generateBase64();
+const app = await createTestApp({ masterKeyBase64: masterKey });
+const t = await app.tenant();
+const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-bench-'));
+const workers: ChildProcess[] = [];
+const startWorker = () =>
+  new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', workerTs], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: app.database.url,
+        CARDBRIDGE_DATA_DIR: dataDir,
+        CARDBRIDGE_MASTER_KEY: masterKey,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    workers.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      if (out.includes('working on migration jobs')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+  });
+await Promise.all(Array.from({ length: workerCount }, startWorker));
+
+const account = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url })).id;
+emulator.resetRequestStats();
+const started = performance.now();
+const job = await t.caller.migrations.create({
+  source: { kind: 'stripe_account', gatewayAccountId: account, paymentMethods: 'none', requestsPerSecond: rate },
+});
+let final = await t.caller.migrations.get({ id: job.id });
+while (final.status === 'queued' || final.status === 'running') {
+  await new Promise((r) => setTimeout(r, 100));
+  final = await t.caller.migrations.get({ id: job.id });
+}
+const seconds = (performance.now() - started) / 1000;
+const stats = emulator.requestStats();
+const requestSeconds = ((stats.lastRequestAt ?? 0) - (stats.firstRequestAt ?? 0)) / 1000;
+
+const [held] = rowsOf<{ n: number; distinct_cards: number; customers: number }>(
+  await app.database.db.execute(sql`select count(*)::int as n, count(distinct external_card_id)::int as distinct_cards,
+    count(distinct customer_id)::int as customers from payment_methods where tenant_id = ${t.tenantId} and status = 'active'`),
+);
+for (const w of workers) w.kill('SIGTERM');
+await app.close();
+await emulator.close();
+await rm(dataDir, { recursive: true, force: true });
+
+const minimumRequests = Math.ceil(customers / 100);
+const sustained = stats.requests / Math.max(requestSeconds, 0.001);
+const cardsPerSecond = (final.progress.counts.created ?? 0) / seconds;
+const lost = cards - (held?.distinct_cards ?? 0);
+const duplicated = (held?.n ?? 0) - (held?.distinct_cards ?? 0);
+const row = (label: string, value: string, target: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${target}`);
+console.log(`\nStripe account import: ${cards} cards over ${customers} customers, ${workerCount} workers, PostgreSQL`);
+console.log(`emulator: ${rate} requests/s per account, ${latencyMs} ms latency; job ${final.status} in ${seconds.toFixed(1)} s\n`);
+row('sustained request rate / limit', `${((sustained / rate) * 100).toFixed(1)} %`, '≥ 95 %');
+row('requests per card / minimum for the shape', `${(stats.requests / cards / (minimumRequests / cards)).toFixed(3)}×`, `≤ 1.10× (${stats.requests} requests, minimum ${minimumRequests})`);
+row('cards/s: cardbridge / naive baseline', `${(cardsPerSecond / baselineCardsPerSecond).toFixed(1)}×`, `≥ 50× (${cardsPerSecond.toFixed(0)} vs ${baselineCardsPerSecond.toFixed(1)} cards/s)`);
+row('429 answers from the emulator', String(stats.rateLimited), '');
+row('lost / duplicated', `${lost} / ${duplicated}`, '0 / 0');
+if (final.status !== 'completed' || lost !== 0 || duplicated !== 0) process.exitCode = 1;
