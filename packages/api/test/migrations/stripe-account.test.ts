@@ -53,7 +53,7 @@ describe('migration job: a whole Stripe account by reference', () => {
     );
     expect(plan.status).toBe('completed');
     expect(plan.progress).toMatchObject({
-      total: 260,
+      total: 390,
       done: 390,
       sourceRead: true,
       counts: { created: 390 },

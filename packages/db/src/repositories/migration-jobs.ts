@@ -180,6 +180,37 @@ export async function getMigrationChunk(
   return row;
 }
 
+/**
+ * A chunk turned out to hold more rows than its page showed (cards listed only when its rows
+ * were done): the chunk and the job's total grow by the difference, once however often it runs.
+ */
+export async function growMigrationChunkRows(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  chunkNo: number,
+  rows: number,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const where = and(
+      eq(migrationJobChunks.tenantId, tenantId),
+      eq(migrationJobChunks.jobId, jobId),
+      eq(migrationJobChunks.chunkNo, chunkNo),
+    );
+    const [chunk] = await tx
+      .select({ rows: migrationJobChunks.rows })
+      .from(migrationJobChunks)
+      .where(where)
+      .for('update');
+    if (!chunk || chunk.rows >= rows) return;
+    await tx.update(migrationJobChunks).set({ rows }).where(where);
+    await tx
+      .update(migrationJobs)
+      .set({ total: sql`${migrationJobs.total} + ${rows - chunk.rows}` })
+      .where(jobOf(tenantId, jobId));
+  });
+}
+
 export async function noteMigrationChunkAttempt(db: Db, tenantId: number, jobId: number, chunkNo: number) {
   await db
     .update(migrationJobChunks)

@@ -2,6 +2,7 @@ import type { GatewayCard, ListedCustomer, PaymentGateway } from '@cardbridge/co
 import {
   findPaymentMethodByExternalCard,
   type GatewayAccountRow,
+  growMigrationChunkRows,
   insertMigrationItem,
   listGatewayAccounts,
   type MigrationChunkRow,
@@ -419,6 +420,9 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
     gathered.push({ customer, cards: await cardsOf(gateway, customer, source) });
   }
   if (await ctx.stopped()) return false;
+  const found = gathered.reduce((n, g) => n + g.cards.length, 0);
+  if (found > chunk.rows)
+    await growMigrationChunkRows(ctx.deps.db, ctx.job.tenantId, ctx.job.id, chunk.chunkNo, found);
   if (!source.sync) {
     try {
       await importChunkAtOnce(ctx, account, gathered, chunk.chunkNo, itemKey);
