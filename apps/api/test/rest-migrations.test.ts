@@ -517,6 +517,15 @@ describe('REST: migration jobs', () => {
       });
       expect(other).toMatchObject({ status: 422, body: { HttpStatusCode: 422 } });
       expect((await filesOf(t.tenantId)).filter((f) => f.complete)).toHaveLength(1);
+
+      // Two at once under one key (on PostgreSQL, truly at once): one file, the other answer its replay.
+      const twins = await Promise.all(
+        [1, 2].map(() => uploadBytes(t.key, 'twin.csv', bytes, { 'Idempotency-Key': 'upload-twins' })),
+      );
+      expect(twins.map((a) => a.status)).toEqual([201, 201]);
+      expect(twins[0]!.body).toEqual(twins[1]!.body);
+      expect(twins.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(1);
+      expect((await filesOf(t.tenantId)).filter((f) => f.complete)).toHaveLength(2);
     });
 
     it('lets an upload take longer than the request deadline while it keeps coming; a stalled JSON body is cut', async () => {
