@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { parseApiBaseAllowList } from '@cardbridge/api';
+import { maxMigrationFileBytes, parseApiBaseAllowList } from '@cardbridge/api';
 import { z } from 'zod';
 
 /** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
@@ -59,7 +59,7 @@ const envSchema = z.object({
     .int()
     .min(1)
     .max(Number.MAX_SAFE_INTEGER)
-    .default(2 * 1024 * 1024 * 1024),
+    .default(maxMigrationFileBytes),
   /** Most calls one tRPC batch request may carry. */
   CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
   /**

@@ -26,6 +26,7 @@ export {
   type Artifact,
   type ArtifactFormat,
   artifactFormats,
+  MAX_FILE_BYTES as maxMigrationFileBytes,
   renderArtifact,
   startMigrationWorker,
 } from './services/migrations/index.js';

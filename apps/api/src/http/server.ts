@@ -56,7 +56,8 @@ export function createRequestListener(deps: AppDeps, options: RequestListenerOpt
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (rest.readsFileBody(req.method, url.pathname)) boundFileBody(req, res, requestTimeoutMs);
+    const fileBody = isRestPath(url.pathname) && rest.readsFileBody(req.method, url.pathname);
+    if (fileBody) boundFileBody(req, res, requestTimeoutMs);
     else boundRequest(req, res, requestTimeoutMs);
     res.on('finish', () => {
       deps.logger.info(

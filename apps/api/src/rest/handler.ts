@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type AppDeps, appRouter } from '@cardbridge/api';
+import { type AppDeps, appRouter, maxMigrationFileBytes } from '@cardbridge/api';
 import { z } from 'zod';
 import { createContextFactory } from '../http/context.js';
 import { readJsonBody } from './body.js';
@@ -122,9 +122,6 @@ export interface RestHandlerOptions {
   limits?: Partial<StreamLimits>;
 }
 
-/** An upload's default bound (the API's own: `storeMigrationFile`'s). */
-export const defaultMaxUploadBytes = 2 * 1024 * 1024 * 1024;
-
 /** The REST facade's request listener, and what the HTTP host needs to know of its routes. */
 export interface RestHandler {
   (req: IncomingMessage, res: ServerResponse): void;
@@ -139,7 +136,7 @@ export interface RestHandler {
 export function createRestHandler(deps: AppDeps, options: RestHandlerOptions = {}): RestHandler {
   const routes = options.routes ?? restRoutes;
   const streams = options.streams ?? streamRoutes;
-  const limits: StreamLimits = { maxUploadBytes: defaultMaxUploadBytes, ...options.limits };
+  const limits: StreamLimits = { maxUploadBytes: maxMigrationFileBytes, ...options.limits };
   for (const r of routes) {
     if (procedureType(r.procedure) === 'unknown')
       throw new Error(`REST route ${r.path}: no procedure ${r.procedure}`);
