@@ -3,6 +3,7 @@ import http from 'node:http';
 import { streamOperationScopes } from '@cardbridge/api';
 import { createInternalContext } from '@cardbridge/api/src/context.js';
 import { readMigrationFile } from '@cardbridge/api/src/services/migrations/index.js';
+import { supportedKinds } from '@cardbridge/api/src/services/migrations/kinds.js';
 import { type MigrationItemDto, type MigrationJobDto, migrationFileDto, type Scope } from '@cardbridge/core';
 import { schema } from '@cardbridge/db';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
@@ -27,6 +28,8 @@ const maxUploadBytes = 3 * MiB;
 const requestTimeoutMs = 3_000;
 const secretKey = 'sk_test_restMigrations01';
 const customers = 6;
+/** Whether this server runs jobs of `kind` (each kind lands with its own module: kinds.ts). */
+const runsKind = (kind: string) => (supportedKinds() as string[]).includes(kind);
 
 describe('REST: migration jobs', () => {
   let s: Server;
@@ -278,12 +281,13 @@ describe('REST: migration jobs', () => {
         { Key: 'source.gatewayAccountId', Value: `gateway account ${testAccount} is not a Stripe account` },
       ],
     });
-    // Kinds this server does not run yet are refused by name, before anything is queued.
+    // A kind this server does not run (yet) is refused by name, before anything is queued. (Those
+    // it runs have their own suites.)
     for (const source of [
       { kind: 'export_file', fileId: 1 },
       { kind: 'mapping_file', fileId: 1, gatewayAccountId: t.accountId },
       { kind: 'bulk_export', targetGatewayAccountId: testAccount },
-    ]) {
+    ].filter((source) => !runsKind(source.kind))) {
       expect(await errorsOf(await create({ source }))).toMatchObject({
         status: 400,
         errors: [
@@ -413,17 +417,27 @@ describe('REST: migration jobs', () => {
       const stored = await s.app.deps.db.select().from(schema.migrationFileParts);
       expect(JSON.stringify(stored)).not.toContain('the end');
 
-      // The file is what a job's source names; this server does not run export-file jobs yet.
+      // The file is what a job's source names: a plan of it, or the refusal of a server that does
+      // not run export-file jobs (yet).
       const job = await call('/v1/migrations', {
         method: 'POST',
         key: t.key,
-        body: { source: { kind: 'export_file', fileId: file.id, gatewayAccountId: t.accountId } },
+        body: {
+          source: { kind: 'export_file', fileId: file.id, gatewayAccountId: t.accountId },
+          dryRun: true,
+        },
       });
-      expect(job.status).toBe(400);
-      expect(((await job.json()) as Envelope).Errors[1]).toEqual({
+      const refusal = {
         Key: 'source.kind',
         Value: "'export_file' jobs are not supported by this server yet",
-      });
+      };
+      if (runsKind('export_file')) {
+        // The kind judges the plan by its own rules (its suite covers them): here only that it was reached.
+        expect(JSON.stringify(await job.json())).not.toContain(refusal.Value);
+      } else {
+        expect(job.status).toBe(400);
+        expect(((await job.json()) as Envelope).Errors[1]).toEqual(refusal);
+      }
     });
 
     it('keeps an OpenPGP file as it came, and says it is encrypted', async () => {
