@@ -131,8 +131,16 @@ async function startOn(
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
     importKey: await loadImportKey(env),
   });
-  const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
-  server.requestTimeout = 30_000;
+  const server = createServer(
+    createRequestListener(deps, {
+      maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH,
+      maxUploadBytes: env.CARDBRIDGE_MIGRATION_FILE_MAX_BYTES,
+      requestTimeoutMs: env.CARDBRIDGE_REQUEST_TIMEOUT_MS,
+    }),
+  );
+  // Each request gets its own bound instead (http/request-deadline.ts): an upload's body may
+  // take longer than a JSON body, as long as it keeps coming.
+  server.requestTimeout = 0;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { parseApiBaseAllowList } from '@cardbridge/api';
+import { maxMigrationFileBytes, parseApiBaseAllowList } from '@cardbridge/api';
 import { z } from 'zod';
 
 /** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
@@ -48,6 +48,18 @@ const envSchema = z.object({
   CARDBRIDGE_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
   /** Failed authentications one client address may make per minute before it gets 429 (0: no limit). */
   CARDBRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /**
+   * How long a client may take to send a request, body included, in ms; an upload of a migration
+   * source file may take longer, as long as it never pauses this long.
+   */
+  CARDBRIDGE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** The largest migration source file (a Stripe card export, a mapping file) one upload may hold. */
+  CARDBRIDGE_MIGRATION_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(maxMigrationFileBytes),
   /** Most calls one tRPC batch request may carry. */
   CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
   /**

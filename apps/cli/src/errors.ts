@@ -18,6 +18,12 @@ export const exitCodes = {
   auth: 4,
   /** The API failed (5xx, 429), could not be reached, or `serve`/`migrate` could not start. */
   server: 5,
+  /** A migration job watched to its end failed (`import …`, `export cards`, `jobs watch`). */
+  jobFailed: 6,
+  /** A migration job watched to its end was cancelled. */
+  jobCancelled: 7,
+  /** Ctrl+C while watching a job: the watching stopped, the job goes on (128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
@@ -29,17 +35,31 @@ Exit codes:
   2  validation or usage error (bad flags or values, API answered BAD_REQUEST)
   3  not found or conflict (API answered 404 / 409)
   4  authentication or permission (missing, wrong or revoked key: 401; missing scope: 403)
-  5  server error (5xx, 429), API unreachable, or serve/migrate failed to start`;
+  5  server error (5xx, 429), API unreachable, or serve/migrate failed to start
+  6  the migration job watched to its end failed (import, export cards, jobs watch)
+  7  the migration job watched to its end was cancelled
+  130  Ctrl+C while watching a job: the watching stopped, the job goes on`;
 
 /** An error the CLI raises itself, already classified. */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
-    readonly details: { domainCode?: string | null; issues?: FieldIssue[] } = {},
+    readonly details: { domainCode?: string | null; issues?: FieldIssue[]; httpStatus?: number } = {},
   ) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/**
+ * Ends the command with `exitCode` after it has said what it had to say itself (a job that
+ * failed has its summary printed, not an `error:` line).
+ */
+export class CommandExit extends Error {
+  constructor(readonly exitCode: ExitCode) {
+    super(`exit ${exitCode}`);
+    this.name = 'CommandExit';
   }
 }
 
@@ -132,7 +152,7 @@ export function describeError(err: unknown, ctx: { url: string }): Failure {
       message: err.message,
       exitCode: err.exitCode,
       domainCode: err.details.domainCode ?? null,
-      httpStatus: null,
+      httpStatus: err.details.httpStatus ?? null,
       issues: err.details.issues ?? [],
     };
   }
@@ -230,10 +250,38 @@ const flagForField: Record<string, string> = {
   apiKey: '--api-key or CARDBRIDGE_API_KEY',
   latencyMs: '--latency',
   rateLimitPerSecond: '--rate-limit',
+  dryRun: '--dry-run',
+  'source.gatewayAccountId': '--gateway-account',
+  'source.connectedAccounts': '--connected-accounts',
+  'source.matchBy': '--match-by',
+  'source.paymentMethods': '--payment-methods',
+  'source.sync': '--sync',
+  'source.apply': '--apply',
+  'source.requestsPerSecond': '--rps',
+  'source.fileId': '<path>',
+  'source.format': '--format',
+  'source.targetGatewayAccountId': '--to',
+  'source.customerIds': '--customer',
+  'source.brand': '--brand',
+  'source.createdAfter': '--created-after',
+  'source.createdBefore': '--created-before',
+  after: '--after',
+  outcome: '--outcome',
+  file: '<path>',
 };
 
+/** The flag of an issue's field: its full path first (`source.gatewayAccountId`), then its first segment. */
+function flagOf(path: string): string | undefined {
+  const segments = path.split('.');
+  for (let n = segments.length; n > 0; n--) {
+    const field = segments.slice(0, n).join('.');
+    if (Object.hasOwn(flagForField, field)) return flagForField[field];
+  }
+  return undefined;
+}
+
 function issueLine(issue: FieldIssue): string {
-  const flag = flagForField[issue.path.split('.')[0] ?? ''];
+  const flag = flagOf(issue.path);
   const hint = flag && flag !== `--${issue.path}` ? ` (${flag})` : '';
   return `  ${issue.path}${hint}: ${issue.message}`;
 }

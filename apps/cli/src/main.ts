@@ -4,8 +4,8 @@ import { Command, CommanderError, Help, Option } from 'commander';
 import type { ClientOptions } from './client.js';
 import { type CommandEntry, commandCatalogue, findCommand, topLevelCommand } from './commands/catalogue.js';
 import { defaultUrl, type GlobalFlags, resolveApiKey, resolveUrl } from './config.js';
-import type { CliContext, CliDeps } from './context.js';
-import { describeError, exitCodes, exitCodesHelp, formatFailure } from './errors.js';
+import type { CliContext, CliDeps, Interrupt } from './context.js';
+import { CommandExit, describeError, exitCodes, exitCodesHelp, formatFailure } from './errors.js';
 import { json, processIo } from './io.js';
 import { cliVersion } from './version.js';
 
@@ -18,10 +18,33 @@ import { cliVersion } from './version.js';
 const defaultDeps: CliDeps = {
   io: processIo,
   createClient: async (opts: ClientOptions) => (await import('./client.js')).createApiClient(opts),
+  createFiles: async (opts: ClientOptions) => (await import('./rest-files.js')).createRestFiles(opts),
   stdin: process.stdin,
   promptOut: process.stderr,
   untilStopped: async () => (await import('./commands/stripe-emulator.js')).untilSignal(),
+  interrupts: processInterrupts,
+  progress: process.stderr,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
 };
+
+/** The first SIGINT or SIGTERM from now on; the process's own handling is back after `dispose`. */
+function processInterrupts(): Interrupt {
+  let stop: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    stop = resolve;
+  });
+  const onSignal = (s: NodeJS.Signals) => stop(s);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
 
 /** Global flags that take a value: the word after them is not a command name. */
 const globalValueFlags = new Set(['--url', '--api-key', '--data-dir']);
@@ -86,8 +109,8 @@ export async function buildProgram(
 
   program
     .description(
-      'Admin CLI for the cardbridge API: tenants, API keys, gateway accounts, customers and their cards; ' +
-        'plus a local Stripe emulator.',
+      'Admin CLI for the cardbridge API: tenants, API keys, gateway accounts, customers and their cards, ' +
+        'bulk imports and exports as migration jobs; plus a local Stripe emulator.',
     )
     .version(cliVersion, '-V, --version')
     .addOption(new Option('--url <url>', 'cardbridge API base URL').env('CARDBRIDGE_URL').default(defaultUrl))
@@ -114,22 +137,24 @@ Examples:
   cardbridge cards list --customer 1 --json
   cardbridge stripe-emulator --seed demo
   STRIPE_SECRET_KEY=sk_test_… cardbridge gateways add stripe --default
+  cardbridge import stripe-account --gateway-account 2 --dry-run
+  cardbridge jobs report 7 --out report.csv
   printf '%s\\n%s\\n' "$PAN" "$CVV" | cardbridge cards create --customer 1 --exp-month 4 --exp-year 29 --first-name Ada --last-name Lovelace`,
     );
 
   const flags = () => program.opts<GlobalFlags>();
   const url = () => resolveUrl(flags().url);
+  const apiKey = () =>
+    resolveApiKey({
+      ...flags(),
+      apiKeySource: program.getOptionValueSource('apiKey') === 'env' ? 'env' : 'flag',
+    });
   const ctx: CliContext = {
     deps,
     flags,
     url,
-    client: async () => {
-      const apiKey = await resolveApiKey({
-        ...flags(),
-        apiKeySource: program.getOptionValueSource('apiKey') === 'env' ? 'env' : 'flag',
-      });
-      return deps.createClient({ url: url(), apiKey });
-    },
+    client: async () => deps.createClient({ url: url(), apiKey: await apiKey() }),
+    files: async () => deps.createFiles({ url: url(), apiKey: await apiKey() }),
     emit: (result, human) => deps.io.out(flags().json ? json(result) : human()),
   };
 
@@ -160,6 +185,7 @@ export async function run(argv: string[], overrides: Partial<CliDeps> = {}): Pro
       return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
     if (err instanceof CommanderError && err.code === 'commander.version') return exitCodes.ok;
+    if (err instanceof CommandExit) return err.exitCode;
     const opts = program.opts<Partial<GlobalFlags>>();
     const failure = describeError(err, { url: opts.url ?? defaultUrl });
     io.err(formatFailure(failure, opts.json ?? argv.includes('--json')));

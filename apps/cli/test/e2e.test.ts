@@ -5,71 +5,34 @@
  * child processes) over HTTP. The CLI is built once first, so what runs is the current source.
  * Independent flows run concurrently.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { luhnCheckDigit } from '@cardbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cardbridge = path.join(root, 'cardbridge');
-/**
- * The compiled CLI as one process (`node apps/cli/dist/main.js`): SIGTERM reaches the server
- * itself, and a SIGKILL clean-up cannot orphan a grandchild the way a wrapper process would.
- */
-const compiledMain = [path.join(root, 'apps', 'cli', 'dist', 'main.js')];
-
-/** The environment without anything that would point the children elsewhere. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (
-      name.startsWith('CARDBRIDGE_') ||
-      ['DATABASE_URL', 'HOST', 'PORT', 'STRIPE_SECRET_KEY'].includes(name)
-    ) {
-      delete env[name];
-    }
-  }
-  return { ...env, ...extra };
-}
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import {
+  buildCli,
+  cardbridgeScript as cardbridge,
+  cleanEnv,
+  type CliResult as Result,
+  root,
+  runCli,
+  startServer,
+} from './e2e-helpers.js';
 
 let baseEnv: Record<string, string> = {};
 
-/**
- * One CLI run: `node apps/cli/dist/main.js …` by default, or `via: 'script'` for the repo-root
- * `./cardbridge` script exactly as a user runs it (a shell, then the launcher in the same node
- * process). `stdin` is piped in (and closed): how `cards create` gets a card number.
- */
+/** One CLI run against this suite's server (see `runCli`). */
 function cli(
   args: string[],
   env: Record<string, string> = {},
   via: 'node' | 'script' = 'node',
   stdin = '',
 ): Promise<Result> {
-  const [file, fileArgs] =
-    via === 'script' ? [cardbridge, args] : [process.execPath, [...compiledMain, ...args]];
-  return new Promise((resolve) => {
-    const child = execFile(
-      file,
-      fileArgs,
-      { cwd: root, env: cleanEnv({ ...baseEnv, ...env }), timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(stdin);
-  });
+  return runCli(args, { ...baseEnv, ...env }, { via, stdin });
 }
 
 /** A fresh Luhn-valid Visa test number (16 digits) that no other run has stored. */
@@ -95,7 +58,7 @@ async function closedPort(): Promise<number> {
 
 let server: ChildProcess | undefined;
 let serverExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-let serverOut = '';
+let serverOutput = () => '';
 let url = '';
 let keyFile = '';
 let dataDir = '';
@@ -139,48 +102,17 @@ async function startEmulator(): Promise<void> {
 }
 
 beforeAll(async () => {
-  // Once, before any CLI process: the build of the current source (no run rebuilds it).
-  const built = spawnSync(process.execPath, [path.join(root, 'apps', 'cli', 'build.mjs'), '--quiet'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`building the CLI failed:\n${built.stdout}${built.stderr}`);
+  buildCli();
   dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-'));
   migrateDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-e2e-migrate-'));
   const emulatorStarted = startEmulator();
   emulatorStarted.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-  // Not ./cardbridge: its wrapper would not pass SIGTERM on to the server.
-  const child = spawn(process.execPath, [...compiledMain, 'serve'], {
-    cwd: root,
-    env: cleanEnv({ PORT: '0', CARDBRIDGE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  serverExit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let serverErr = '';
-  child.stderr.on('data', (d) => {
-    serverErr += String(d);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start:\n${serverOut}\n${serverErr}`)),
-      60_000,
-    );
-    child.stdout.on('data', (d) => {
-      serverOut += String(d);
-      const listening = /listening on (http:\/\/\S+)/.exec(serverOut);
-      const key = /admin key: (\S+)/.exec(serverOut);
-      if (listening?.[1] && key?.[1]) {
-        clearTimeout(timer);
-        url = listening[1];
-        keyFile = key[1];
-        resolve();
-      }
-    });
-    void serverExit.then(({ code }) =>
-      reject(new Error(`server exited (${code}):\n${serverOut}\n${serverErr}`)),
-    );
-  });
+  const started = await startServer(dataDir);
+  server = started.child;
+  serverExit = started.exit;
+  serverOutput = started.output;
+  url = started.url;
+  keyFile = started.keyFile;
   baseEnv = { CARDBRIDGE_URL: url };
   await emulatorStarted;
 }, 90_000);
@@ -209,7 +141,7 @@ describe('cardbridge CLI against the real server', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(keyFile).toBe(path.join(dataDir, 'bootstrap-admin.key'));
     const bootstrapKey = (await readFile(keyFile, 'utf8')).trim();
-    expect(serverOut).not.toContain(bootstrapKey);
+    expect(serverOutput()).not.toContain(bootstrapKey);
 
     // `migrate` on its own temp data dir runs alongside.
     const migrating = cli(['migrate'], { CARDBRIDGE_DATA_DIR: migrateDir }, 'script');

@@ -35,7 +35,17 @@ describe('exit codes', () => {
   });
 
   it('the documented numbers', () => {
-    expect(exitCodes).toEqual({ ok: 0, unexpected: 1, usage: 2, notFound: 3, auth: 4, server: 5 });
+    expect(exitCodes).toEqual({
+      ok: 0,
+      unexpected: 1,
+      usage: 2,
+      notFound: 3,
+      auth: 4,
+      server: 5,
+      jobFailed: 6,
+      jobCancelled: 7,
+      interrupted: 130,
+    });
   });
 
   it('an API not-found keeps its message and domain code', () => {

@@ -24,6 +24,8 @@ export async function runCli(
     stdin?: SecretSource;
     /** Default: stop at once. */
     untilStopped?: CliDeps['untilStopped'];
+    /** Anything else to replace (files, interrupts, sleep, progress…). */
+    deps?: Partial<CliDeps>;
   } = {},
 ): Promise<Captured> {
   let stdout = '';
@@ -53,6 +55,11 @@ export async function runCli(
       },
     }),
     untilStopped: opts.untilStopped ?? (async () => 'SIGTERM'),
+    // No real waiting, and no process signal handlers, unless a test asks.
+    sleep: async () => {},
+    interrupts: () => ({ signal: new Promise(() => {}), dispose: () => {} }),
+    progress: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+    ...opts.deps,
   });
   return { code, stdout, stderr, prompt };
 }

@@ -201,6 +201,75 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
   return result;
 }
 
+/** Thrown from a commit hook: roll the change back and answer `output`, the stored response, instead. */
+export class IdempotentReplay extends Error {
+  override readonly name = 'IdempotentReplay';
+  constructor(readonly output: unknown) {
+    super('The request was already made with this Idempotency-Key; its stored response stands.');
+  }
+}
+
+/**
+ * `Idempotency-Key` for a change whose request is known only once it has been read: a streamed
+ * upload, whose parameters are its bytes. Its key cannot be claimed before it executes (as
+ * `withIdempotencyKey` does), so it is claimed in the change's own transaction, from the actor's
+ * commit hook, once `request()` can say what the request was: the record commits with the
+ * change or not at all. When the key already holds a completed record, the change rolls back:
+ * the same request replays that record's response (`IdempotentReplay`, or its stored error);
+ * a different one is a mismatch. Without a key the actor is returned as it is; a malformed key
+ * is refused at once, before any work.
+ */
+export function idempotentAtCommit(
+  deps: Pick<AppDeps, 'masterKey' | 'clock' | 'idempotencyLeaseMs'>,
+  actor: Actor,
+  rawKey: string | undefined,
+  path: string,
+  request: () => unknown,
+): Actor {
+  if (rawKey === undefined) return actor;
+  const key = storedKey(deps.masterKey, parseKey(rawKey));
+  const { tenantId } = actor;
+  const priorHook = actor.onCommit;
+  const onCommit = async (tx: Db, output: unknown) => {
+    await priorHook?.(tx, output);
+    const now = deps.clock();
+    const claim = await claimIdempotencyKey(tx, {
+      tenantId,
+      key,
+      requestHash: requestHash(deps.masterKey, path, request()),
+      procedure: path,
+      now,
+      leaseMs: deps.idempotencyLeaseMs,
+      retainedSince: new Date(now.getTime() - idempotencyRetentionMs),
+    });
+    switch (claim.kind) {
+      case 'mismatch':
+        throw new DomainError(
+          'IDEMPOTENCY_MISMATCH',
+          `This ${idempotencyHeader} was already used with a different request (procedure or parameters); use a new key for a new request.`,
+        );
+      case 'in_flight':
+        throw new DomainError(
+          'IDEMPOTENCY_IN_FLIGHT',
+          `A request with this ${idempotencyHeader} is still being processed; retry later.`,
+        );
+      case 'replay':
+        if (claim.response.outcome === 'error') throw replayedError(claim.response);
+        throw new IdempotentReplay(openOutput(deps.masterKey, { tenantId, key }, claim.response.sealed));
+      case 'owned':
+        // Claimed in this very transaction: the record is ours to complete.
+        await completeIdempotencyKey(
+          tx,
+          tenantId,
+          key,
+          claim.lease,
+          sealedOutput(deps.masterKey, { tenantId, key }, output),
+        );
+    }
+  };
+  return { ...actor, onCommit };
+}
+
 /** Deletes records past the 24 h retention; the server runs it on a timer. */
 export function purgeExpiredIdempotencyKeys(deps: Pick<AppDeps, 'db' | 'clock'>): Promise<number> {
   return purgeIdempotencyKeys(deps.db, new Date(deps.clock().getTime() - idempotencyRetentionMs));

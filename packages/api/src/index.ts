@@ -8,7 +8,7 @@ import type { AppRouter } from './routers/index.js';
 
 export type { Actor } from './actor.js';
 export { apiKeyFromAuthorization } from './auth/api-key-secret.js';
-export { procedureScopes } from './auth/procedure-scopes.js';
+export { procedureScopes, type StreamOperation, streamOperationScopes } from './auth/procedure-scopes.js';
 export { defaultRateLimits, type RateLimitConfig, RateLimits, retryAfterOf } from './auth/rate-limits.js';
 export type { AppDeps, Context, Principal } from './context.js';
 export { createInternalContext } from './context.js';
@@ -26,10 +26,16 @@ export {
   type Artifact,
   type ArtifactFormat,
   artifactFormats,
+  MAX_FILE_BYTES as maxMigrationFileBytes,
   renderArtifact,
   startMigrationWorker,
 } from './services/migrations/index.js';
 export { recoverGatewayIntents, startRecovery } from './services/payment-methods/index.js';
+export {
+  openMigrationArtifact,
+  type UploadedMigrationFile,
+  uploadMigrationFile,
+} from './stream-operations.js';
 export { createCallerFactory } from './trpc.js';
 export type { AppRouter };
 

@@ -5,6 +5,7 @@ import { scrubCardNumbers } from '@cardbridge/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createRestHandler, isRestPath } from '../rest/handler.js';
 import { createContextFactory } from './context.js';
+import { boundFileBody, boundRequest } from './request-deadline.js';
 
 const maxBodyBytes = 1_000_000;
 
@@ -17,9 +18,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export interface RequestListenerOptions {
   /** Most calls one tRPC batch may carry; a larger batch is refused (400) before any call runs. */
   maxBatchSize?: number;
+  /** The largest migration source file one upload may hold (larger: 413). */
+  maxUploadBytes?: number;
+  /**
+   * A request must arrive, body included, within this; a file upload instead must not pause
+   * for this long (request-deadline.ts). The server's own `requestTimeout` is off.
+   */
+  requestTimeoutMs?: number;
 }
 
 const defaultMaxBatchSize = 10;
+const defaultRequestTimeoutMs = 30_000;
 
 /** One request listener: health probes, tRPC under /trpc, a JSON 404 for the rest. */
 export function createRequestListener(deps: AppDeps, options: RequestListenerOptions = {}) {
@@ -39,11 +48,17 @@ export function createRequestListener(deps: AppDeps, options: RequestListenerOpt
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'internal error');
     },
   });
-  const rest = createRestHandler(deps);
+  const rest = createRestHandler(deps, {
+    ...(options.maxUploadBytes !== undefined ? { limits: { maxUploadBytes: options.maxUploadBytes } } : {}),
+  });
+  const requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const fileBody = isRestPath(url.pathname) && rest.readsFileBody(req.method, url.pathname);
+    if (fileBody) boundFileBody(req, res, requestTimeoutMs);
+    else boundRequest(req, res, requestTimeoutMs);
     res.on('finish', () => {
       deps.logger.info(
         {

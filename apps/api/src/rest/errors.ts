@@ -95,10 +95,15 @@ export function toErrorResponse(err: unknown, deps: AppDeps, call?: CallInfo): E
     };
   }
   if (err instanceof DomainError) {
-    // Thrown by the facade itself (e.g. a route's `before` check), not wrapped by tRPC.
+    // Thrown by the facade itself (a route's `before` check) or a stream operation, not wrapped by tRPC.
     const status = errorCodeTable[err.code].http;
     const message = err.code === 'INTERNAL' && deps.isProduction ? internalErrorMessage : err.message;
-    return { status, body: envelope(status, message, err.details.issues ?? []), headers: {} };
+    const retryAfter = retryAfterOf(err);
+    return {
+      status,
+      body: envelope(status, message, err.details.issues ?? []),
+      headers: retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+    };
   }
   // Logged in full server-side; the message is never sent, in any mode: it may carry SQL and
   // its parameters (vault ciphertext, fingerprints).

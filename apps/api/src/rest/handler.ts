@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AppDeps, appRouter } from '@cardbridge/api';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type AppDeps, appRouter, maxMigrationFileBytes } from '@cardbridge/api';
 import { z } from 'zod';
 import { createContextFactory } from '../http/context.js';
 import { readJsonBody } from './body.js';
@@ -7,16 +9,20 @@ import { createCaller, type RestCaller } from './caller.js';
 import { type CallInfo, RestError, toErrorResponse } from './errors.js';
 import { matchBodyKeys } from './keys.js';
 import { buildOpenApiDocument } from './openapi.js';
-import type { AnyRestRoute, HttpMethod, RestRequest } from './routes.js';
+import type { AnyRestRoute, HttpMethod, ParamDoc, RestRequest } from './routes.js';
 import { restRoutes } from './routes.js';
+import { type StreamAnswer, type StreamLimits, type StreamRoute, streamRoutes } from './stream-routes.js';
 
 const openApiPath = '/openapi.json';
 
 /** Paths the REST handler answers; server.ts sends these here. */
 export const isRestPath = (pathname: string) => /^\/v1\//i.test(pathname) || pathname === openApiPath;
 
+/** A route of either table: a procedure's (routes.ts) or a stream's (stream-routes.ts). */
+type Routed = { kind: 'procedure'; route: AnyRestRoute } | { kind: 'stream'; route: StreamRoute };
+
 interface CompiledRoute {
-  route: AnyRestRoute;
+  routed: Routed;
   pattern: RegExp;
   paramNames: string[];
 }
@@ -24,9 +30,9 @@ interface CompiledRoute {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `/v1/paymentMethods/{id}/creditCard` → a case-insensitive regex with one group per parameter. */
-function compileRoute(route: AnyRestRoute): CompiledRoute {
+function compileRoute(routed: Routed): CompiledRoute {
   const paramNames: string[] = [];
-  const source = route.path
+  const source = routed.route.path
     .split('/')
     .map((segment) => {
       const m = /^\{([^}/]+)\}$/.exec(segment);
@@ -35,7 +41,7 @@ function compileRoute(route: AnyRestRoute): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { route, pattern: new RegExp(`^${source}/?$`, 'i'), paramNames };
+  return { routed, pattern: new RegExp(`^${source}/?$`, 'i'), paramNames };
 }
 
 function decode(segment: string): string {
@@ -47,7 +53,7 @@ function decode(segment: string): string {
 }
 
 type Match =
-  | { kind: 'route'; route: AnyRestRoute; params: Record<string, string> }
+  | { kind: 'route'; routed: Routed; params: Record<string, string> }
   | { kind: 'method'; allow: HttpMethod[] }
   | { kind: 'none' };
 
@@ -56,18 +62,18 @@ function matchRoute(compiled: readonly CompiledRoute[], method: string, pathname
   for (const c of compiled) {
     const m = c.pattern.exec(pathname);
     if (!m) continue;
-    if (c.route.method !== method) {
-      allow.push(c.route.method);
+    if (c.routed.route.method !== method) {
+      allow.push(c.routed.route.method);
       continue;
     }
     const params = Object.fromEntries(c.paramNames.map((name, i) => [name, decode(m[i + 1]!)]));
-    return { kind: 'route', route: c.route, params };
+    return { kind: 'route', routed: c.routed, params };
   }
   return allow.length > 0 ? { kind: 'method', allow } : { kind: 'none' };
 }
 
 /** Query string → first value per key; keys the route declares match case-insensitively. */
-function queryOf(url: URL, route: AnyRestRoute): Record<string, string> {
+function queryOf(url: URL, route: { query?: Record<string, ParamDoc> }): Record<string, string> {
   const declared = new Map(Object.keys(route.query ?? {}).map((k) => [k.toLowerCase(), k]));
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
@@ -110,43 +116,46 @@ function procedureInputSchema(path: string): z.ZodType | undefined {
   return inputs.length === 1 && inputs[0] instanceof z.ZodType ? inputs[0] : undefined;
 }
 
+export interface RestHandlerOptions {
+  routes?: readonly AnyRestRoute[];
+  streams?: readonly StreamRoute[];
+  limits?: Partial<StreamLimits>;
+}
+
+/** The REST facade's request listener, and what the HTTP host needs to know of its routes. */
+export interface RestHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** True for a route whose request body is a file (its body may take longer than a JSON one). */
+  readsFileBody(method: string | undefined, pathname: string): boolean;
+}
+
 /**
- * The REST facade's request listener: `/openapi.json` and the `/v1/…` routes of the table.
- * Every answer is JSON; every error is the Fusebill envelope.
+ * The REST facade's request listener: `/openapi.json`, the `/v1/…` routes of the procedure table
+ * and the stream routes. Every JSON answer and every error is the Fusebill envelope's kind.
  */
-export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[] = restRoutes) {
+export function createRestHandler(deps: AppDeps, options: RestHandlerOptions = {}): RestHandler {
+  const routes = options.routes ?? restRoutes;
+  const streams = options.streams ?? streamRoutes;
+  const limits: StreamLimits = { maxUploadBytes: maxMigrationFileBytes, ...options.limits };
   for (const r of routes) {
     if (procedureType(r.procedure) === 'unknown')
       throw new Error(`REST route ${r.path}: no procedure ${r.procedure}`);
   }
-  const compiled = routes.map(compileRoute);
+  const compiled = [
+    ...routes.map((route) => compileRoute({ kind: 'procedure', route })),
+    ...streams.map((route) => compileRoute({ kind: 'stream', route })),
+  ];
   const bodySchemas = new Map(routes.map((r) => [r, r.bodySchema ?? procedureInputSchema(r.procedure)]));
   const createContext = createContextFactory(deps);
   let openApi: string | undefined;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === openApiPath) {
-      if (method !== 'GET')
-        throw new RestError(405, `Method ${method} not allowed on ${openApiPath}.`, { allow: 'GET' });
-      openApi ??= JSON.stringify(buildOpenApiDocument(routes));
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(openApi),
-      });
-      res.end(openApi);
-      return;
-    }
-    const match = matchRoute(compiled, method, url.pathname);
-    if (match.kind === 'none') throw new RestError(404, `No route for ${method} ${url.pathname}.`);
-    if (match.kind === 'method') {
-      const allow = [...new Set(match.allow)].join(', ');
-      throw new RestError(405, `Method ${method} not allowed on ${url.pathname}; allowed: ${allow}.`, {
-        allow,
-      });
-    }
-    const { route, params } = match;
+  async function handleProcedure(
+    route: AnyRestRoute,
+    params: Record<string, string>,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const ctx = createContext({ req, res });
     const caller = createCaller(ctx);
     const call: CallInfo = {
@@ -189,7 +198,70 @@ export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[]
     }
   }
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  async function sendAnswer(res: ServerResponse, answer: StreamAnswer, headers: Record<string, string>) {
+    if (answer.kind === 'json') return send(res, answer.status, answer.body, headers);
+    res.writeHead(answer.status, { ...headers, ...answer.headers });
+    // Back-pressure: the next page of rows is rendered once the client has taken the last.
+    await pipeline(Readable.from(answer.chunks), res);
+  }
+
+  async function handleStream(
+    route: StreamRoute,
+    params: Record<string, string>,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const ctx = createContext({ req, res });
+    const headers: Record<string, string> = { 'x-request-id': ctx.requestId };
+    try {
+      const answer = await route.handle({ ctx, req, params, query: queryOf(url, route), limits });
+      await sendAnswer(res, answer, headers);
+    } catch (err) {
+      if (res.headersSent) {
+        // Half a file is not a file: the client sees the transfer cut, never a short body as whole.
+        if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          deps.logger.error({ err, path: route.path }, 'stream route failed after its headers were sent');
+        }
+        res.destroy();
+        return;
+      }
+      const e = toErrorResponse(err, deps);
+      // An upload refused before its body was read: the rest is discarded, the connection closed.
+      const unread = !req.complete;
+      if (unread) req.resume();
+      send(res, e.status, e.body, { ...e.headers, ...headers, ...(unread ? { connection: 'close' } : {}) });
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === openApiPath) {
+      if (method !== 'GET')
+        throw new RestError(405, `Method ${method} not allowed on ${openApiPath}.`, { allow: 'GET' });
+      openApi ??= JSON.stringify(buildOpenApiDocument(routes, { streams }));
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(openApi),
+      });
+      res.end(openApi);
+      return;
+    }
+    const match = matchRoute(compiled, method, url.pathname);
+    if (match.kind === 'none') throw new RestError(404, `No route for ${method} ${url.pathname}.`);
+    if (match.kind === 'method') {
+      const allow = [...new Set(match.allow)].join(', ');
+      throw new RestError(405, `Method ${method} not allowed on ${url.pathname}; allowed: ${allow}.`, {
+        allow,
+      });
+    }
+    const { routed, params } = match;
+    if (routed.kind === 'stream') return handleStream(routed.route, params, url, req, res);
+    return handleProcedure(routed.route, params, url, req, res);
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       const e = toErrorResponse(err, deps);
       if (res.headersSent) {
@@ -199,4 +271,11 @@ export function createRestHandler(deps: AppDeps, routes: readonly AnyRestRoute[]
       send(res, e.status, e.body, e.headers);
     });
   };
+  const readsFileBody = (method: string | undefined, pathname: string) => {
+    const match = matchRoute(compiled, (method ?? 'GET').toUpperCase(), pathname);
+    return (
+      match.kind === 'route' && match.routed.kind === 'stream' && match.routed.route.requestBody !== undefined
+    );
+  };
+  return Object.assign(listener, { readsFileBody });
 }

@@ -11,7 +11,8 @@
  *   - `null` for a field that is optional but not nullable means "absent" (.NET writes null
  *     for every unset property) and is dropped too;
  *   - nested objects (e.g. `paymentCollectOptions`) and arrays of objects get the same treatment
- *     against their own schema;
+ *     against their own schema; an object of a discriminated union (a migration job's `source`)
+ *     against the option its discriminator names (`kind`, itself matched case-insensitively);
  *   - two keys that land on the same field with different values (`cardNumber` and
  *     `CardNumber`) are a 400 naming the field — never its values (card numbers).
  *
@@ -32,6 +33,9 @@ interface DefLike {
   element?: z.ZodType;
   shape?: Shape;
   getter?: () => z.ZodType;
+  /** A discriminated union's options and the key that tells them apart. */
+  options?: z.ZodType[];
+  discriminator?: string;
 }
 
 const defOf = (schema: z.ZodType): DefLike => (schema as unknown as { _zod: { def: DefLike } })._zod.def;
@@ -71,8 +75,25 @@ function sameJson(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * The option of a discriminated union (a job's `source`) that `value` names, its discriminator
+ * key matched case-insensitively like any other (`{"Kind":"stripe_account"}`).
+ */
+function unionOptionShape(schema: z.ZodType, value: Record<string, unknown>): Shape | undefined {
+  const { options, discriminator } = defOf(unwrap(schema));
+  if (!options || !discriminator) return undefined;
+  const sent = Object.keys(value).find((k) => k.toLowerCase() === discriminator.toLowerCase());
+  if (sent === undefined) return undefined;
+  for (const option of options) {
+    const shape = objectShapeOf(option);
+    const tag = shape?.[discriminator];
+    if (shape && tag && accepts(tag, value[sent])) return shape;
+  }
+  return undefined;
+}
+
 function normalizeValue(value: unknown, schema: z.ZodType, path: string, issues: FieldIssue[]): unknown {
-  const shape = objectShapeOf(schema);
+  const shape = objectShapeOf(schema) ?? (isPlainObject(value) ? unionOptionShape(schema, value) : undefined);
   if (shape && isPlainObject(value)) return normalizeObject(value, shape, path, issues);
   const def = defOf(unwrap(schema));
   if (def.type === 'array' && def.element && Array.isArray(value)) {

@@ -2,6 +2,7 @@ import { idSchema } from '@cardbridge/core';
 import { z } from 'zod';
 import { errorEnvelopeSchema } from './errors.js';
 import type { AnyRestRoute, ParamDoc } from './routes.js';
+import type { StreamRoute } from './stream-routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -31,12 +32,30 @@ function parameter(name: string, where: 'path' | 'query', doc: ParamDoc) {
   };
 }
 
-function operation(route: AnyRestRoute) {
-  const status = String(route.successStatus ?? 200);
+/** Path parameters (each `{name}` not documented is an integer id) and query parameters. */
+function parametersOf(route: {
+  path: string;
+  params?: Record<string, ParamDoc>;
+  query?: Record<string, ParamDoc>;
+}) {
   const params = pathParamNames(route.path).map((name) =>
     parameter(name, 'path', route.params?.[name] ?? { schema: idSchema, description: `The ${name}.` }),
   );
   const query = Object.entries(route.query ?? {}).map(([name, doc]) => parameter(name, 'query', doc));
+  return [...params, ...query];
+}
+
+const errorResponses = {
+  '400': { $ref: '#/components/responses/BadRequest' },
+  '401': { $ref: '#/components/responses/Unauthorized' },
+  '403': { $ref: '#/components/responses/Forbidden' },
+  '404': { $ref: '#/components/responses/NotFound' },
+  default: { $ref: '#/components/responses/Error' },
+};
+
+function operation(route: AnyRestRoute) {
+  const status = String(route.successStatus ?? 200);
+  const parameters = parametersOf(route);
   const headers = Object.fromEntries(
     Object.entries(route.responseHeaders ?? {}).map(([name, h]) => [
       name,
@@ -47,9 +66,9 @@ function operation(route: AnyRestRoute) {
     operationId: route.operationId ?? route.procedure,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    tags: ['Payment methods'],
+    tags: [route.tag ?? 'Payment methods'],
     'x-trpc-procedure': route.procedure,
-    ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.requestSchema
       ? {
           requestBody: {
@@ -69,21 +88,70 @@ function operation(route: AnyRestRoute) {
         ...(Object.keys(headers).length > 0 ? { headers } : {}),
         content: { 'application/json': { schema: jsonSchemaOf(route.responseSchema, 'output') } },
       },
-      '400': { $ref: '#/components/responses/BadRequest' },
-      '401': { $ref: '#/components/responses/Unauthorized' },
-      '403': { $ref: '#/components/responses/Forbidden' },
-      '404': { $ref: '#/components/responses/NotFound' },
-      default: { $ref: '#/components/responses/Error' },
+      ...errorResponses,
     },
   };
 }
 
-/** The OpenAPI 3.1 document of the REST facade, generated from the route table. */
-export function buildOpenApiDocument(routes: readonly AnyRestRoute[], opts: { version?: string } = {}) {
+/** A route whose body or answer is a file: its media types, and the stream operation it runs. */
+function streamOperation(route: StreamRoute) {
+  const parameters = parametersOf(route);
+  const { response } = route;
+  const headers = Object.fromEntries(
+    Object.entries(response.headers ?? {}).map(([name, description]) => [
+      name,
+      { description, schema: { type: 'string' } },
+    ]),
+  );
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.description,
+    tags: ['Migrations'],
+    'x-cardbridge-operation': route.operation,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.requestBody
+      ? {
+          requestBody: {
+            required: true,
+            description: route.requestBody.description,
+            content: Object.fromEntries(
+              route.requestBody.mediaTypes.map((type) => [
+                type,
+                { schema: { type: 'string', format: 'binary' } },
+              ]),
+            ),
+          },
+        }
+      : {}),
+    responses: {
+      [String(response.status)]: {
+        description: response.description,
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        content: {
+          [response.mediaType]: {
+            schema: response.schema ? jsonSchemaOf(response.schema, 'output') : { type: 'string' },
+          },
+        },
+      },
+      ...errorResponses,
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the REST facade, generated from the route tables. */
+export function buildOpenApiDocument(
+  routes: readonly AnyRestRoute[],
+  opts: { version?: string; streams?: readonly StreamRoute[] } = {},
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = operation(route);
+  }
+  for (const route of opts.streams ?? []) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = streamOperation(route);
   }
   return {
     openapi: '3.1.0',
@@ -91,9 +159,11 @@ export function buildOpenApiDocument(routes: readonly AnyRestRoute[], opts: { ve
       title: 'cardbridge Fusebill-compatible REST API',
       version: opts.version ?? '0.1.0',
       description:
-        'Credit-card payment methods with Fusebill field names. Every route calls the same tRPC ' +
-        'procedure as /trpc (named in `x-trpc-procedure`), so authentication, scopes, validation and ' +
-        'errors are identical. Errors use the Fusebill envelope `FusebillError`.',
+        'Credit-card payment methods with Fusebill field names, and bulk migration jobs. Every JSON route ' +
+        'calls the same tRPC procedure as /trpc (named in `x-trpc-procedure`), so authentication, scopes, ' +
+        "validation and errors are identical; the routes whose body or answer is a file (a job's source " +
+        'file, its report and id map) run a stream operation of the same scope table ' +
+        '(`x-cardbridge-operation`). Errors use the Fusebill envelope `FusebillError`.',
     },
     servers: [{ url: '/' }],
     security: [{ basicAuth: [] }],
@@ -106,7 +176,9 @@ export function buildOpenApiDocument(routes: readonly AnyRestRoute[], opts: { ve
         ),
         Unauthorized: errorResponse('Missing or invalid API key.'),
         Forbidden: errorResponse('The API key lacks the scope this route needs.'),
-        NotFound: errorResponse('No such customer or payment method (in this tenant), or no such route.'),
+        NotFound: errorResponse(
+          'No such customer, payment method or migration job (in this tenant), or no such route.',
+        ),
         Error: errorResponse('Any other error, in the same envelope (405, 409, 413, 415, 5xx, …).'),
       },
       securitySchemes: {

@@ -50,6 +50,7 @@ import {
   toFusebillExpiringPaymentMethod,
   toFusebillPaymentMethod,
 } from './fusebill-dto.js';
+import { migrationRoutes } from './migration-routes.js';
 import {
   pageNumberHeaderDocs,
   pageNumberHeaders,
@@ -110,6 +111,8 @@ export interface RestRoute<P extends ProcedurePath> {
   /** OpenAPI path template, e.g. `/v1/paymentMethods/{id}/creditCard`. Matched case-insensitively. */
   path: string;
   procedure: P;
+  /** The OpenAPI tag that groups it; 'Payment methods' when absent. */
+  tag?: string;
   summary: string;
   description?: string;
   /**
@@ -459,4 +462,7 @@ export const restRoutes: readonly AnyRestRoute[] = [
     toResponse: toFusebillCardWrite,
     responseSchema: fusebillCardWriteResult,
   }),
+
+  // ── Migration jobs (not Fusebill's; their files and reports travel as bytes: stream-routes.ts) ──
+  ...migrationRoutes,
 ];

@@ -76,6 +76,25 @@ export const commandCatalogue: readonly CommandEntry[] = [
     description: "manage customers' credit cards (payment methods)",
     load: async () => (await import('./cards.js')).registerCards,
   },
+  {
+    name: 'import',
+    description:
+      'import cards in bulk, as a migration job watched to its end: a whole Stripe account, a Stripe card ' +
+      'export file, or a mapping file (scope imports)',
+    load: async () => (await import('./import.js')).registerImport,
+  },
+  {
+    name: 'export',
+    description:
+      'export vaulted cards in bulk to another gateway account, as a migration job (scopes imports, cards:export)',
+    load: async () => (await import('./export.js')).registerExport,
+  },
+  {
+    name: 'jobs',
+    description:
+      'migration jobs: list, show, watch, pause, resume, cancel; their per-row results, report and id map (scope imports)',
+    load: async () => (await import('./jobs.js')).registerJobs,
+  },
 ];
 
 function catalogueEntry(name: string): CommandEntry {

@@ -42,6 +42,18 @@ export const procedureScopes = {
 
 export type ProcedurePath = keyof typeof procedureScopes;
 
+/**
+ * Operations whose request or answer is a byte stream, served by the HTTP host rather than by a
+ * procedure (stream-operations.ts): a job's source file going up, its report or id map coming
+ * down. The same `authorize` checks them against this table; a REST test runs the matrix.
+ */
+export const streamOperationScopes = {
+  'migrations.uploadFile': 'imports',
+  'migrations.download': 'imports',
+} as const satisfies Record<string, Scope>;
+
+export type StreamOperation = keyof typeof streamOperationScopes;
+
 /** Wider scopes that include a narrower one. Card intake, export and platform are never implied. */
 const impliedBy: Partial<Record<Scope, Scope[]>> = {
   read: ['write', 'admin'],
@@ -54,6 +66,8 @@ export function grants(keyScopes: readonly string[], required: Scope): boolean {
   return (impliedBy[required] ?? []).some((s) => keyScopes.includes(s));
 }
 
+const scopeOf: Readonly<Record<string, Scope>> = { ...procedureScopes, ...streamOperationScopes };
+
 export function requiredScope(path: string): Scope | undefined {
-  return (procedureScopes as Record<string, Scope>)[path];
+  return Object.hasOwn(scopeOf, path) ? scopeOf[path] : undefined;
 }

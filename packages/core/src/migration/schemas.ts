@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cardTypes } from '../card/brand.js';
 import { idSchema } from '../ids.js';
 import { bothCursorsMessage, listOutput, noBothCursors, paginationInput } from '../pagination.js';
-import { inputString } from '../text.js';
+import { freeText, inputString } from '../text.js';
 
 /*
  * Bulk migration jobs: what a caller asks for and what it sees. A job reads a source (a whole
@@ -175,3 +175,24 @@ export const listMigrationJobsInput = z
   .refine(noBothCursors, bothCursorsMessage);
 export const migrationJobList = listOutput(migrationJobDto);
 export const migrationItemList = z.strictObject({ data: z.array(migrationItemDto), hasMore: z.boolean() });
+
+/*
+ * Source files of jobs (Stripe card exports, mapping files). They arrive as raw bytes over HTTP
+ * (`POST /v1/migrations/files?name=…`): no procedure carries them, so only their name and the
+ * answer have schemas.
+ */
+export const uploadMigrationFileInput = z.strictObject({
+  /** The file's name, as the operator knows it (shown in listings; the content decides nothing by it). */
+  name: freeText().trim().min(1).max(255),
+});
+
+export const migrationFileDto = z.strictObject({
+  /** What a job's source names as `fileId`. */
+  id: idSchema,
+  name: z.string(),
+  bytes: z.number().int(),
+  /** An OpenPGP message, kept as it came (the import key opens it when a job reads it). */
+  encrypted: z.boolean(),
+  createdDate: z.string(),
+});
+export type MigrationFileDto = z.infer<typeof migrationFileDto>;

@@ -1,4 +1,4 @@
-import { DomainError } from '@cardbridge/core';
+import { DomainError, type MigrationFileDto } from '@cardbridge/core';
 import {
   completeMigrationFile,
   getMigrationFile,
@@ -11,6 +11,8 @@ import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
 import { recordChange } from '../audit.js';
 
+export type { MigrationFileDto };
+
 /*
  * Source files of migration jobs (Stripe card exports, mapping files), kept in the database in
  * parts of 1 MiB so every worker on every machine reads the same file and nothing is written to
@@ -22,14 +24,6 @@ import { recordChange } from '../audit.js';
 export const PART_BYTES = 1024 * 1024;
 /** The default bound of one upload. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
-
-export interface MigrationFileDto {
-  id: number;
-  name: string;
-  bytes: number;
-  encrypted: boolean;
-  createdDate: string;
-}
 
 const toFileDto = (f: MigrationFileRow): MigrationFileDto => ({
   id: f.id,

@@ -6,6 +6,7 @@
 export { type Artifact, type ArtifactFormat, artifactFormats, renderArtifact } from './artifacts.js';
 export {
   looksLikePgp,
+  MAX_FILE_BYTES,
   type MigrationFileDto,
   readMigrationFile,
   requireMigrationFile,
