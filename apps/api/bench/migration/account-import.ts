@@ -59,7 +59,8 @@ for await (const customer of stripe.customers.list({ limit: 100, expand: ['data.
 }
 emulator.resetRequestStats();
 const baselineStart = performance.now();
-for (const { customer, card } of sample.slice(0, baselineCards)) await stripe.customers.retrieveSource(customer, card);
+for (const { customer, card } of sample.slice(0, baselineCards))
+  await stripe.customers.retrieveSource(customer, card);
 const baselineCardsPerSecond = baselineCards / ((performance.now() - baselineStart) / 1000);
 
 // cardbridge: the job on pg-boss, with worker processes.
@@ -92,11 +93,17 @@ const startWorker = () =>
   });
 await Promise.all(Array.from({ length: workerCount }, startWorker));
 
-const account = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url })).id;
+const account = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url }))
+  .id;
 emulator.resetRequestStats();
 const started = performance.now();
 const job = await t.caller.migrations.create({
-  source: { kind: 'stripe_account', gatewayAccountId: account, paymentMethods: 'none', requestsPerSecond: rate },
+  source: {
+    kind: 'stripe_account',
+    gatewayAccountId: account,
+    paymentMethods: 'none',
+    requestsPerSecond: rate,
+  },
 });
 let final = await t.caller.migrations.get({ id: job.id });
 while (final.status === 'queued' || final.status === 'running') {
@@ -121,12 +128,25 @@ const sustained = stats.requests / Math.max(requestSeconds, 0.001);
 const cardsPerSecond = (final.progress.counts.created ?? 0) / seconds;
 const lost = cards - (held?.distinct_cards ?? 0);
 const duplicated = (held?.n ?? 0) - (held?.distinct_cards ?? 0);
-const row = (label: string, value: string, target: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${target}`);
-console.log(`\nStripe account import: ${cards} cards over ${customers} customers, ${workerCount} workers, PostgreSQL`);
-console.log(`emulator: ${rate} requests/s per account, ${latencyMs} ms latency; job ${final.status} in ${seconds.toFixed(1)} s\n`);
+const row = (label: string, value: string, target: string) =>
+  console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${target}`);
+console.log(
+  `\nStripe account import: ${cards} cards over ${customers} customers, ${workerCount} workers, PostgreSQL`,
+);
+console.log(
+  `emulator: ${rate} requests/s per account, ${latencyMs} ms latency; job ${final.status} in ${seconds.toFixed(1)} s\n`,
+);
 row('sustained request rate / limit', `${((sustained / rate) * 100).toFixed(1)} %`, '≥ 95 %');
-row('requests per card / minimum for the shape', `${(stats.requests / cards / (minimumRequests / cards)).toFixed(3)}×`, `≤ 1.10× (${stats.requests} requests, minimum ${minimumRequests})`);
-row('cards/s: cardbridge / naive baseline', `${(cardsPerSecond / baselineCardsPerSecond).toFixed(1)}×`, `≥ 50× (${cardsPerSecond.toFixed(0)} vs ${baselineCardsPerSecond.toFixed(1)} cards/s)`);
+row(
+  'requests per card / minimum for the shape',
+  `${(stats.requests / cards / (minimumRequests / cards)).toFixed(3)}×`,
+  `≤ 1.10× (${stats.requests} requests, minimum ${minimumRequests})`,
+);
+row(
+  'cards/s: cardbridge / naive baseline',
+  `${(cardsPerSecond / baselineCardsPerSecond).toFixed(1)}×`,
+  `≥ 50× (${cardsPerSecond.toFixed(0)} vs ${baselineCardsPerSecond.toFixed(1)} cards/s)`,
+);
 row('429 answers from the emulator', String(stats.rateLimited), '');
 row('lost / duplicated', `${lost} / ${duplicated}`, '0 / 0');
 if (final.status !== 'completed' || lost !== 0 || duplicated !== 0) process.exitCode = 1;

@@ -153,12 +153,12 @@ export async function resolveCustomers(
     const found = await findCustomersByGatewayCustomers(tx, tenantId, account.id, externals);
     const unlinked = all.filter((f) => !found.has(f.externalCustomerId));
     if (opts.matchBy === 'reference' || opts.matchBy === 'email') {
-      const valueOf = (f: GatewayCustomerFacts) =>
+      const matchValue = (f: GatewayCustomerFacts) =>
         opts.matchBy === 'reference' ? f.externalCustomerId : f.email;
-      const values = unlinked.map(valueOf).filter((v): v is string => Boolean(v));
+      const values = unlinked.map(matchValue).filter((v): v is string => Boolean(v));
       const matched = await findCustomersForMatch(tx, tenantId, opts.matchBy, values);
       for (const f of unlinked) {
-        const id = valueOf(f) ? matched.get(valueOf(f)!) : undefined;
+        const id = matchValue(f) ? matched.get(matchValue(f)!) : undefined;
         if (id !== undefined) found.set(f.externalCustomerId, id);
       }
     }
