@@ -33,7 +33,7 @@ const paymentMethodColumns = `pm.id, pm.tenant_id as "tenantId", pm.customer_id 
 const customerColumns = `id, tenant_id as "tenantId", first_name as "firstName", last_name as "lastName", email,
   company_name as "companyName", reference, created_at as "createdAt", modified_at as "modifiedAt"`;
 
-type Row = Record<string, never>;
+type Row = Record<string, unknown>;
 
 interface Key {
   tenantId: number;

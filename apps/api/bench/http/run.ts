@@ -68,7 +68,11 @@ async function startChild(
 ): Promise<Child> {
   const log = await open(logFile, 'w');
   const started = performance.now();
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_CPU_PROF=<dir>: a CPU profile of each server, written when it stops.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: apiDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', log.fd, 'inherit'],
