@@ -6,6 +6,7 @@ import {
   type AppDeps,
   createDeps,
   createLogger,
+  followApiKeyRevocations,
   type Logger,
   purgeExpiredIdempotencyKeys,
   type RateLimitConfig,
@@ -112,6 +113,12 @@ async function startOn(
     },
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
+    apiKeyCacheMs: env.CARDBRIDGE_API_KEY_CACHE_MS,
+  });
+  // Keys are cached only while revocations are heard (a pooler without LISTEN: no cache).
+  const stopFollowing = await followApiKeyRevocations(deps, database).catch((err: unknown) => {
+    logger.warn({ err }, 'cannot LISTEN for API key revocations: authenticated keys are not cached');
+    return async () => {};
   });
   const server = createServer(createRequestListener(deps, { maxBatchSize: env.CARDBRIDGE_TRPC_MAX_BATCH }));
   server.requestTimeout = 30_000;
@@ -143,6 +150,7 @@ async function startOn(
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await recovery.stop();
+      await stopFollowing().catch(() => {});
       await database.close();
     })();
     return closing;

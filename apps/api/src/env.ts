@@ -48,6 +48,12 @@ const envSchema = z.object({
   CARDBRIDGE_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
   /** Failed authentications one client address may make per minute before it gets 429 (0: no limit). */
   CARDBRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /**
+   * How long, in ms, a key that authenticated may be served without a database lookup (0:
+   * never). A revoked key is dropped on every server when the revocation commits (NOTIFY);
+   * this is the bound should that notification be lost. README "API keys and revocation".
+   */
+  CARDBRIDGE_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Most calls one tRPC batch request may carry. */
   CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

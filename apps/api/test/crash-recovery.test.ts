@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiKeyCache } from '@cardbridge/api/src/auth/api-key-cache.js';
 import { defaultRateLimits, RateLimits } from '@cardbridge/api/src/auth/rate-limits.js';
 import type { AppDeps } from '@cardbridge/api/src/context.js';
 import { GatewayRegistry } from '@cardbridge/api/src/gateways/registry.js';
@@ -246,6 +247,7 @@ describe('kill -9 during writes, then recovery', () => {
         intentLeaseMs: 1_000,
         idempotencyLeaseMs: 1_000,
         rateLimits: new RateLimits(defaultRateLimits),
+        apiKeyCache: new ApiKeyCache({ ttlMs: 0, clock: () => new Date() }),
         ping: () => database.ping(),
       };
       const recovered = await recoverGatewayIntents(deps);

@@ -33,6 +33,17 @@ export interface DatabaseHandle {
   /** Applies the committed drizzle-kit migrations; safe to run on every start. (Tests: another folder.) */
   migrate(folder?: string): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * LISTEN on `channel`: `onNotify` gets each notification's payload (a NOTIFY sent in a
+   * transaction arrives when it commits). `onListen` runs each time the listen starts: first,
+   * and again after a lost connection was re-established, when notifications may have been
+   * missed. Resolves, once listening, to the function that stops it.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -51,6 +62,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
         migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: folder }),
       ping: async () => {
         await client`select 1`;
+      },
+      // postgres.js listens on a connection of its own and re-listens after reconnecting.
+      listen: async (channel, onNotify, onListen) => {
+        const request = await client.listen(channel, onNotify, onListen);
+        return () => request.unlisten();
       },
       close: () => client.end({ timeout: 5 }),
     };
@@ -75,6 +91,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     migrate: (folder = migrationsFolder) => migratePglite(pgDb, { migrationsFolder: folder }),
     ping: async () => {
       await pg.query('select 1');
+    },
+    // One process holds the embedded database: the connection cannot be lost, onListen runs once.
+    listen: async (channel, onNotify, onListen) => {
+      const unlisten = await pg.listen(channel, onNotify);
+      onListen?.();
+      return () => unlisten();
     },
     close: async () => {
       try {

@@ -4,7 +4,7 @@ import {
   type AnyTRPCRouter,
   getTRPCErrorFromUnknown,
   getTRPCErrorShape,
-  type TRPCError,
+  TRPCError,
   transformTRPCResponse,
 } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -91,13 +91,21 @@ export function createTrpcHandler<R extends AnyTRPCRouter>(opts: TrpcHandlerOpti
     const ctx = opts.createContext({ req, res });
     let input: unknown;
     let parsed: Promise<unknown> | undefined;
-    // As tRPC's JSON handler: read once, lazily; `?input=` for a GET, the body for a POST.
+    // As tRPC's JSON handler: read once, lazily; `?input=` for a GET, the body for a POST; a
+    // failure to read or parse is a BAD_REQUEST carrying the parser's message.
     const getRawInput = () => {
       parsed ??= (async () => {
         const text = req.method === 'GET' ? url.searchParams.get('input') : await readText(req);
         input = text ? config.transformer.input.deserialize(JSON.parse(text)) : undefined;
         return input;
-      })();
+      })().catch((cause: unknown) => {
+        if (cause instanceof TRPCError) throw cause;
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: cause instanceof Error ? cause.message : 'Invalid input',
+          cause,
+        });
+      });
       return parsed;
     };
     let body: unknown;
