@@ -221,10 +221,20 @@ interface Sample {
   p50: number;
   p99: number;
   failures: number;
+  /** The server's CPU time (user + system) per answered request, in µs. */
+  cpuUs: number;
+}
+
+/** CPU time of a process so far, in ms (utime + stime from /proc, clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function load(target: Child, scenario: Scenario, data: Data, seconds: number): Promise<Sample> {
   const nextBody = scenario.body?.(data);
+  const cpuBefore = await cpuMs(target.proc.pid!);
   const result = await autocannon({
     url: target.url,
     connections,
@@ -238,7 +248,9 @@ async function load(target: Child, scenario: Scenario, data: Data, seconds: numb
       },
     ],
   });
+  const cpuUsed = (await cpuMs(target.proc.pid!)) - cpuBefore;
   return {
+    cpuUs: (cpuUsed * 1000) / Math.max(1, result.requests.total),
     rps: result.requests.total / (result.duration || seconds),
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -273,6 +285,15 @@ const range = (xs: number[], digits = 0) => {
   const hi = Math.max(...xs).toFixed(digits);
   return lo === hi ? lo : `${lo}–${hi}`;
 };
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** A ratio's range over the rounds, and its median. */
+const ratioRange = (xs: number[]) => `${range(xs, 2)} (med ${median(xs).toFixed(2)})`;
 
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -342,6 +363,7 @@ async function runPostgres(): Promise<void> {
           'cb p50/p99 ms',
           'bare p50/p99 ms',
           'p99 ratio',
+          'CPU µs/req cb / bare (bare÷cb)',
           'goal',
         ],
       ];
@@ -365,10 +387,14 @@ async function runPostgres(): Promise<void> {
           scenario.label,
           range(cb.map((s) => s.rps)),
           range(bs.map((s) => s.rps)),
-          range(rpsRatios, 2),
+          ratioRange(rpsRatios),
           `${range(cb.map((s) => s.p50))} / ${range(cb.map((s) => s.p99))}`,
           `${range(bs.map((s) => s.p50))} / ${range(bs.map((s) => s.p99))}`,
-          range(p99Ratios, 2),
+          ratioRange(p99Ratios),
+          `${range(cb.map((s) => s.cpuUs))} / ${range(bs.map((s) => s.cpuUs))} (${range(
+            cb.map((s, i) => bs[i]!.cpuUs / s.cpuUs),
+            2,
+          )})`,
           `${met ? 'met' : 'not met'} (≥ ${minRps}×${scenario.write ? '' : ', p99 ≤ 2×'})`,
         ]);
         console.log(`  done: ${scenario.id}`);
@@ -405,7 +431,7 @@ async function runPglite(): Promise<void> {
       console.log(
         `PGlite (embedded); ${connections} connections, ${rounds} rounds × ${duration} s; node ${process.version}`,
       );
-      const table: string[][] = [['call', 'req/s', 'p50 ms', 'p99 ms']];
+      const table: string[][] = [['call', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req']];
       for (const scenario of selected()) {
         await load(second, scenario, data, warmup);
         const samples: Sample[] = [];
@@ -418,6 +444,7 @@ async function runPglite(): Promise<void> {
           range(samples.map((s) => s.rps)),
           range(samples.map((s) => s.p50)),
           range(samples.map((s) => s.p99)),
+          range(samples.map((s) => s.cpuUs)),
         ]);
       }
       console.log();

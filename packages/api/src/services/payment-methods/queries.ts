@@ -1,13 +1,13 @@
 import {
   type ListPaymentMethodsInput,
+  notFound,
   type Page,
   type PaymentMethodDto,
   toPaymentMethodDto,
 } from '@cardbridge/core';
-import { listActivePaymentMethods } from '@cardbridge/db';
+import { listCustomerPaymentMethods } from '@cardbridge/db';
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
-import { requireCustomer } from '../customers.js';
 import { requirePaymentMethod } from './rows.js';
 
 export async function getPaymentMethod(
@@ -23,7 +23,8 @@ export async function listPaymentMethods(
   actor: Actor,
   input: ListPaymentMethodsInput,
 ): Promise<Page<PaymentMethodDto>> {
-  await requireCustomer(deps.db, actor.tenantId, input.customerId);
-  const page = await listActivePaymentMethods(deps.db, actor.tenantId, input);
+  // The customer's check and its cards in one round trip: undefined is an unknown customer.
+  const page = await listCustomerPaymentMethods(deps.db, actor.tenantId, input);
+  if (!page) throw notFound.customer(input.customerId);
   return { data: page.data.map(toPaymentMethodDto), hasMore: page.hasMore };
 }
