@@ -66,7 +66,7 @@ async function listCards(tenantId: number, customerId: number, limit: number) {
      from customers c
      left join lateral (
        select * from payment_methods p
-       where p.tenant_id = c.tenant_id and p.customer_id = c.id and p.status = 'active'
+       where p.tenant_id = $1 and p.customer_id = $2 and p.status = 'active'
        order by p.id desc limit $3
      ) pm on true
      where c.tenant_id = $1 and c.id = $2`,

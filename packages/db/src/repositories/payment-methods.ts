@@ -89,8 +89,10 @@ function customerCardsQuery(db: Db, direction: ListDirection) {
       .from(paymentMethods)
       .where(
         and(
-          eq(paymentMethods.tenantId, customers.tenantId),
-          eq(paymentMethods.customerId, customers.id),
+          // The ids themselves, not the outer row's columns: the planner then takes the list
+          // index (tenant, customer, id desc where active) as the keyset list does.
+          eq(paymentMethods.tenantId, sql.placeholder('tenantId')),
+          eq(paymentMethods.customerId, sql.placeholder('customerId')),
           eq(paymentMethods.status, 'active'),
           cursor[direction],
         ),
