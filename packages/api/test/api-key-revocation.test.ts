@@ -101,6 +101,10 @@ describe('API key cache: revocation across servers on one database', () => {
     const wrongSecret = `${key.secret.slice(0, 17)}${'A'.repeat(43)}`;
     expect((await errorOf(() => listCustomers(serverB, wrongSecret))).code).toBe('UNAUTHORIZED');
     expect(serverB.apiKeyCache.get(keyIdOf(key.secret))).toBeUndefined();
+    // Once the key is kept, a wrong secret for it is still refused, and the key still works.
+    await listCustomers(serverB, key.secret);
+    expect((await errorOf(() => listCustomers(serverB, wrongSecret))).code).toBe('UNAUTHORIZED');
+    await expect(listCustomers(serverB, key.secret)).resolves.toBeDefined();
   });
 
   it('a key revoked on server A stops working on A at once and on B when the NOTIFY arrives', async () => {

@@ -24,7 +24,10 @@ export async function authenticate(
   const parsed = apiKeyFromAuthorization(authorization);
   // A key that authenticated a moment ago is taken from the cache (api-key-cache.ts: kept at
   // most CARDBRIDGE_API_KEY_CACHE_MS, dropped on every server when it is revoked).
-  const cached = parsed ? deps.apiKeyCache.get(parsed.keyId) : undefined;
+  // A wrong secret for a cached key still goes to the database, so a failure takes as long
+  // whether or not the key id is in the cache (which would tell that the key is in use).
+  const hit = parsed ? deps.apiKeyCache.get(parsed.keyId) : undefined;
+  const cached = hit && parsed && secretMatches(parsed.secret, hit.secretHash) ? hit : undefined;
   let row = cached ?? (parsed ? await findApiKeyByKeyId(deps.db, parsed.keyId) : undefined);
   const secretOk = secretMatches(parsed?.secret ?? '', row?.secretHash ?? decoyHash);
   if (!parsed || !row || row.revokedAt || !secretOk) {
