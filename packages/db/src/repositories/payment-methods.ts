@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, lt, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { customers, paymentMethods } from '../schema.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
@@ -99,13 +99,12 @@ function customerCardsQuery(db: Db, direction: ListDirection) {
       )
       .orderBy(order(paymentMethods.id))
       .limit(sql.placeholder('take'))
-      .as('cards');
-    // The subquery's columns, selected one by one (a subquery selected whole is a scalar).
-    const cardColumns = Object.fromEntries(
-      Object.keys(getTableColumns(paymentMethods)).map((key) => [key, cards[key as keyof typeof cards]]),
-    ) as unknown as typeof paymentMethods._.columns;
+      // Named as the table: the outer query selects the table's own columns, which then name
+      // this subquery's. (Selected through an alias object instead, Drizzle maps each row
+      // through a Proxy per column: a tenth of a list's CPU time.)
+      .as('payment_methods');
     return d
-      .select({ customerId: customers.id, card: cardColumns })
+      .select({ customerId: customers.id, card: paymentMethods })
       .from(customers)
       .leftJoinLateral(cards, sql`true`)
       .where(
@@ -114,7 +113,7 @@ function customerCardsQuery(db: Db, direction: ListDirection) {
           eq(customers.id, sql.placeholder('customerId')),
         ),
       )
-      .orderBy(order(cards.id))
+      .orderBy(order(paymentMethods.id))
       .prepare(name);
   });
 }
@@ -140,7 +139,7 @@ export async function listCustomerPaymentMethods(
     take,
   });
   if (rows.length === 0) return undefined;
-  const cards = rows.flatMap((r) => (r.card ? [r.card as PaymentMethodRow] : []));
+  const cards = rows.flatMap((r) => (r.card ? [r.card] : []));
   const hasMore = cards.length > params.limit;
   const page = cards.slice(0, params.limit);
   return { data: direction === 'newer' ? page.reverse() : page, hasMore };
