@@ -6,6 +6,7 @@ import {
   type AppDeps,
   createDeps,
   createLogger,
+  followApiKeyRevocations,
   type Logger,
   purgeExpiredIdempotencyKeys,
   type RateLimitConfig,
@@ -130,6 +131,12 @@ async function startOn(
     intentLeaseMs: env.CARDBRIDGE_INTENT_LEASE_MS,
     idempotencyLeaseMs: env.CARDBRIDGE_IDEMPOTENCY_LEASE_MS,
     importKey: await loadImportKey(env),
+    apiKeyCacheMs: env.CARDBRIDGE_API_KEY_CACHE_MS,
+  });
+  // Keys are cached only while revocations are heard (a pooler without LISTEN: no cache).
+  const stopFollowing = await followApiKeyRevocations(deps, database).catch((err: unknown) => {
+    logger.warn({ err }, 'cannot LISTEN for API key revocations: authenticated keys are not cached');
+    return async () => {};
   });
   const server = createServer(
     createRequestListener(deps, {
@@ -174,6 +181,7 @@ async function startOn(
       });
       await recovery.stop();
       await deps.jobs.stop();
+      await stopFollowing().catch(() => {});
       await database.close();
     })();
     return closing;

@@ -60,6 +60,12 @@ const envSchema = z.object({
     .min(1)
     .max(Number.MAX_SAFE_INTEGER)
     .default(maxMigrationFileBytes),
+  /**
+   * How long, in ms, a key that authenticated may be served without a database lookup (0:
+   * never). A revoked key is dropped on every server when the revocation commits (NOTIFY);
+   * this is the bound should that notification be lost. README "API keys and revocation".
+   */
+  CARDBRIDGE_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Most calls one tRPC batch request may carry. */
   CARDBRIDGE_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1_000).default(10),
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MasterKey, Vault } from '@cardbridge/core';
 import type { Db } from '@cardbridge/db';
 import type { JobEngine } from '@cardbridge/jobs';
+import type { ApiKeyCache } from './auth/api-key-cache.js';
 import type { RateLimits } from './auth/rate-limits.js';
 import type { GatewayRegistry } from './gateways/registry.js';
 import type { Logger } from './logger.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   idempotencyLeaseMs: number;
   /** Per-key and failed-authentication limits (auth/rate-limits.ts). */
   rateLimits: RateLimits;
+  /** Keys that authenticated a moment ago (auth/api-key-cache.ts: bounded staleness). */
+  apiKeyCache: ApiKeyCache;
   /** Resolves when the database answers; for /readyz. */
   ping: () => Promise<void>;
   /** Where migration jobs' work is queued (pg-boss); workers take it from there. */

@@ -1,6 +1,7 @@
 import { type MasterKey, Vault } from '@cardbridge/core';
 import { type DatabaseHandle, dataKeyStore } from '@cardbridge/db';
 import { JobEngine } from '@cardbridge/jobs';
+import { ApiKeyCache } from './auth/api-key-cache.js';
 import { defaultRateLimits, type RateLimitConfig, RateLimits } from './auth/rate-limits.js';
 import type { AppDeps } from './context.js';
 import type { ApiBasePolicy } from './gateways/api-base-policy.js';
@@ -26,12 +27,20 @@ export interface DepsConfig {
   /** The job queue (default: pg-boss on this database, started on first use). */
   jobs?: AppDeps['jobs'];
   importKey?: AppDeps['importKey'];
+  /**
+   * How long an authenticated key may be served from memory (default 5 000 ms; 0: off). The
+   * cache holds keys only once `followApiKeyRevocations` listens for revocations.
+   */
+  apiKeyCacheMs?: number;
 }
+
+export const defaultApiKeyCacheMs = 5_000;
 
 /** The one composition of the API's dependencies: the server and the tests build them here. */
 export function createDeps(config: DepsConfig): AppDeps {
   const { database, masterKey } = config;
   const vault = new Vault(masterKey, dataKeyStore(database.db));
+  const clock = config.clock ?? (() => new Date());
   return {
     vault,
     masterKey,
@@ -45,7 +54,8 @@ export function createDeps(config: DepsConfig): AppDeps {
     rateLimits: new RateLimits(config.rateLimits ?? defaultRateLimits),
     db: database.db,
     logger: config.logger,
-    clock: config.clock ?? (() => new Date()),
+    clock,
+    apiKeyCache: new ApiKeyCache({ ttlMs: config.apiKeyCacheMs ?? defaultApiKeyCacheMs, clock }),
     isProduction: config.isProduction ?? false,
     intentLeaseMs: config.intentLeaseMs ?? 120_000,
     idempotencyLeaseMs: config.idempotencyLeaseMs ?? 120_000,
@@ -53,4 +63,15 @@ export function createDeps(config: DepsConfig): AppDeps {
     jobs: config.jobs ?? new JobEngine({ database }),
     importKey: config.importKey ?? null,
   };
+}
+
+/**
+ * Starts listening for API key revocations on the shared database; until it has, keys are not
+ * cached. Resolves to the function that stops it (before the database closes).
+ */
+export function followApiKeyRevocations(
+  deps: Pick<AppDeps, 'apiKeyCache'>,
+  database: Pick<DatabaseHandle, 'listen'>,
+): Promise<() => Promise<void>> {
+  return deps.apiKeyCache.follow(database);
 }

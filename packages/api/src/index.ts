@@ -7,12 +7,13 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './routers/index.js';
 
 export type { Actor } from './actor.js';
+export { ApiKeyCache } from './auth/api-key-cache.js';
 export { apiKeyFromAuthorization } from './auth/api-key-secret.js';
 export { procedureScopes, type StreamOperation, streamOperationScopes } from './auth/procedure-scopes.js';
 export { defaultRateLimits, type RateLimitConfig, RateLimits, retryAfterOf } from './auth/rate-limits.js';
 export type { AppDeps, Context, Principal } from './context.js';
 export { createInternalContext } from './context.js';
-export { createDeps, type DepsConfig } from './deps.js';
+export { createDeps, type DepsConfig, defaultApiKeyCacheMs, followApiKeyRevocations } from './deps.js';
 export { errorCodeTable } from './error-codes.js';
 export { internalErrorMessage, publicIssues, publicMessage, publicStack } from './error-redaction.js';
 export { type ApiBasePolicy, parseApiBaseAllowList } from './gateways/api-base-policy.js';

@@ -71,6 +71,10 @@ function scrubDeep(value: unknown, depth = 0): unknown {
  * (docs/architecture.md, "What card data and its owners are owed"). Errors are logged with their message, stack, own fields and cause.
  */
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
+  // stdout by default, written asynchronously: a request's log line no longer costs the event
+  // loop a blocking write() (README "HTTP benchmark"). pino flushes what is buffered when the
+  // process exits (process.exit included); only a SIGKILL can lose the last lines.
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level: opts.level,
@@ -85,6 +89,6 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
         },
       },
     },
-    opts.destination,
+    destination,
   );
 }

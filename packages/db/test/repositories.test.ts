@@ -6,6 +6,7 @@ import {
   insertPaymentMethod,
   insertTenant,
   listActivePaymentMethods,
+  listCustomerPaymentMethods,
   listCustomers,
   listPaymentMethodIdsAfter,
   type PaymentMethodSelection,
@@ -132,5 +133,51 @@ describe('repositories on the real migrations', () => {
     );
     expect(expected.length).toBeGreaterThan(0);
     expect(filtered.flat()).toEqual(expected.map((r) => r.id));
+  });
+
+  it('lists a customer and its cards in one prepared query, page for page as the keyset list', async () => {
+    const t = await insertTenant(h.db, { name: 'L' });
+    const other = await insertTenant(h.db, { name: 'Other' });
+    const c = await insertCustomer(h.db, t.id, {});
+    const empty = await insertCustomer(h.db, t.id, {});
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push((await insertPaymentMethod(h.db, t.id, card(c.id, String(2000 + i)))).id);
+    await updatePaymentMethod(h.db, t.id, ids[2]!, { status: 'deleted' });
+    const pages = [{ limit: 10 }, { limit: 2 }];
+    for (const limit of [1, 2, 3, 10]) {
+      for (const id of ids)
+        pages.push({ limit, startingAfter: id } as never, { limit, endingBefore: id } as never);
+    }
+    for (const page of pages) {
+      const params = { customerId: c.id, ...page };
+      expect(await listCustomerPaymentMethods(h.db, t.id, params)).toEqual(
+        await listActivePaymentMethods(h.db, t.id, params),
+      );
+    }
+    expect(await listCustomerPaymentMethods(h.db, t.id, { customerId: empty.id, limit: 10 })).toEqual({
+      data: [],
+      hasMore: false,
+    });
+    expect(
+      await listCustomerPaymentMethods(h.db, t.id, { customerId: 2_000_000, limit: 10 }),
+    ).toBeUndefined();
+    // Another tenant's customer is no customer at all.
+    expect(await listCustomerPaymentMethods(h.db, other.id, { customerId: c.id, limit: 10 })).toBeUndefined();
+  });
+
+  it('pages customers newest first in both directions', async () => {
+    const t = await insertTenant(h.db, { name: 'C' });
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await insertCustomer(h.db, t.id, {})).id);
+    const newestFirst = [...ids].reverse();
+    const idsOf = (p: { data: { id: number }[] }) => p.data.map((r) => r.id);
+    expect(idsOf(await listCustomers(h.db, t.id, { limit: 2 }))).toEqual(newestFirst.slice(0, 2));
+    const older = await listCustomers(h.db, t.id, { limit: 2, startingAfter: newestFirst[1]! });
+    expect([idsOf(older), older.hasMore]).toEqual([newestFirst.slice(2, 4), true]);
+    const newer = await listCustomers(h.db, t.id, { limit: 2, endingBefore: newestFirst[3]! });
+    expect([idsOf(newer), newer.hasMore]).toEqual([newestFirst.slice(1, 3), true]);
+    const first = await listCustomers(h.db, t.id, { limit: 2, endingBefore: newestFirst[1]! });
+    expect([idsOf(first), first.hasMore]).toEqual([newestFirst.slice(0, 1), false]);
   });
 });

@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '@cardbridge/api';
 import { appRouter, retryAfterOf } from '@cardbridge/api';
 import { scrubCardNumbers } from '@cardbridge/core';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createRestHandler, isRestPath } from '../rest/handler.js';
 import { createContextFactory } from './context.js';
 import { boundFileBody, boundRequest } from './request-deadline.js';
+import { createTrpcHandler } from './trpc-handler.js';
 
 const maxBodyBytes = 1_000_000;
 
@@ -25,6 +25,8 @@ export interface RequestListenerOptions {
    * for this long (request-deadline.ts). The server's own `requestTimeout` is off.
    */
   requestTimeoutMs?: number;
+  /** false: no direct path for single tRPC calls (trpc-handler.ts); tests compare the two. */
+  directTrpcCalls?: boolean;
 }
 
 const defaultMaxBatchSize = 10;
@@ -32,7 +34,7 @@ const defaultRequestTimeoutMs = 30_000;
 
 /** One request listener: health probes, tRPC under /trpc, a JSON 404 for the rest. */
 export function createRequestListener(deps: AppDeps, options: RequestListenerOptions = {}) {
-  const trpc = createHTTPHandler({
+  const trpc = createTrpcHandler({
     router: appRouter,
     createContext: createContextFactory(deps),
     basePath: '/trpc/',
@@ -40,9 +42,12 @@ export function createRequestListener(deps: AppDeps, options: RequestListenerOpt
     // Each call of a batch is authenticated and audited on its own: unbounded, one request
     // could write any number of audit rows.
     maxBatchSize: options.maxBatchSize ?? defaultMaxBatchSize,
-    responseMeta: ({ errors }) => {
+    ...(options.directTrpcCalls === undefined ? {} : { directCalls: options.directTrpcCalls }),
+    responseHeaders: (errors) => {
       const waits = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);
-      return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+      return waits.length > 0
+        ? { 'retry-after': String(Math.max(...waits)) }
+        : ({} as Record<string, string>);
     },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'internal error');
@@ -78,7 +83,7 @@ export function createRequestListener(deps: AppDeps, options: RequestListenerOpt
         .catch(() => sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' }));
       return;
     }
-    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (url.pathname.startsWith('/trpc/')) return trpc(req, res, url);
     if (isRestPath(url.pathname)) return rest(req, res);
     // The path is the caller's text: a card number typed into a URL is not sent back.
     sendJson(res, 404, {

@@ -22,7 +22,13 @@ export async function authenticate(
   authorization: string | undefined,
 ): Promise<Authentication> {
   const parsed = apiKeyFromAuthorization(authorization);
-  const row = parsed ? await findApiKeyByKeyId(deps.db, parsed.keyId) : undefined;
+  // A key that authenticated a moment ago is taken from the cache (api-key-cache.ts: kept at
+  // most CARDBRIDGE_API_KEY_CACHE_MS, dropped on every server when it is revoked).
+  // A wrong secret for a cached key still goes to the database, so a failure takes as long
+  // whether or not the key id is in the cache (which would tell that the key is in use).
+  const hit = parsed ? deps.apiKeyCache.get(parsed.keyId) : undefined;
+  const cached = hit && parsed && secretMatches(parsed.secret, hit.secretHash) ? hit : undefined;
+  let row = cached ?? (parsed ? await findApiKeyByKeyId(deps.db, parsed.keyId) : undefined);
   const secretOk = secretMatches(parsed?.secret ?? '', row?.secretHash ?? decoyHash);
   if (!parsed || !row || row.revokedAt || !secretOk) {
     const reason: AuthFailureReason = !authorization
@@ -39,7 +45,10 @@ export async function authenticate(
   const now = deps.clock();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > touchEveryMs) {
     await touchApiKey(deps.db, row.id, now);
+    row = { ...row, lastUsedAt: now };
+    deps.apiKeyCache.update(row);
   }
+  if (!cached) deps.apiKeyCache.set(row);
   return {
     ok: true,
     principal: { tenantId: row.tenantId, apiKeyId: row.id, keyId: row.keyId, scopes: row.scopes },

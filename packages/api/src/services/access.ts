@@ -69,10 +69,15 @@ export async function listApiKeys(deps: AppDeps, actor: Actor, input: { includeR
 }
 
 export async function revokeApiKey(deps: AppDeps, actor: Actor, input: { id: number }) {
-  return deps.db.transaction(async (tx) => {
+  let keyId: string | undefined;
+  const revoked = await deps.db.transaction(async (tx) => {
     const row = await revokeApiKeyRow(tx, actor.tenantId, input.id);
     if (!row) throw notFound.apiKey(String(input.id));
+    keyId = row.keyId;
     const event = { action: 'apiKeys.revoke', targetType: 'apiKeys', targetId: row.id };
     return recordChange(tx, actor, event, toApiKeyDto(row));
   });
+  // Other servers hear of it by NOTIFY (revokeApiKeyRow); this one stops serving it at once.
+  if (keyId) deps.apiKeyCache.invalidate(keyId);
+  return revoked;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { apiKeys } from '../schema.js';
 
@@ -34,12 +34,24 @@ export async function listApiKeys(
     .orderBy(asc(apiKeys.id));
 }
 
+/**
+ * The channel on which a revocation is announced (payload: the key's public id), so that every
+ * server sharing the database drops the key from its cache of authenticated keys.
+ */
+export const apiKeyChangesChannel = 'cardbridge_api_key_changes';
+
+/**
+ * Revokes the key and announces it on `apiKeyChangesChannel`. The NOTIFY is part of the
+ * caller's transaction: listeners hear it when the revocation commits, never before, and not
+ * at all if it rolls back.
+ */
 export async function revokeApiKey(db: Db, tenantId: number, id: number): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning();
+  if (row) await db.execute(sql`select pg_notify(${apiKeyChangesChannel}, ${row.keyId})`);
   return row;
 }
 

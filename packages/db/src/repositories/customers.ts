@@ -1,7 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { customers } from '../schema.js';
-import { type KeysetPage, keysetPage } from './keyset.js';
+import type { KeysetPage } from './keyset.js';
+import { preparedQuery } from './prepared.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type CustomerFields = Partial<
@@ -17,10 +18,16 @@ export async function insertCustomer(db: Db, tenantId: number, fields: CustomerF
 }
 
 export async function getCustomer(db: Db, tenantId: number, id: number): Promise<CustomerRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(customers.id, id)));
+  const query = preparedQuery(db, 'customer_by_id', (d, name) =>
+    d
+      .select()
+      .from(customers)
+      .where(
+        and(eq(customers.tenantId, sql.placeholder('tenantId')), eq(customers.id, sql.placeholder('id'))),
+      )
+      .prepare(name),
+  );
+  const [row] = await query.execute({ tenantId, id });
   return row;
 }
 
@@ -51,10 +58,37 @@ export async function updateCustomer(
   return row;
 }
 
+type ListDirection = 'newest' | 'older' | 'newer';
+
+/** One prepared statement per keyset direction (prepared.ts). */
+function customerPageQuery(db: Db, direction: ListDirection) {
+  return preparedQuery(db, `customers_page_${direction}`, (d, name) => {
+    const cursor: Record<ListDirection, SQL | undefined> = {
+      newest: undefined,
+      older: lt(customers.id, sql.placeholder('cursor')),
+      newer: gt(customers.id, sql.placeholder('cursor')),
+    };
+    return d
+      .select()
+      .from(customers)
+      .where(and(eq(customers.tenantId, sql.placeholder('tenantId')), cursor[direction]))
+      .orderBy(direction === 'newer' ? asc(customers.id) : desc(customers.id))
+      .limit(sql.placeholder('take'))
+      .prepare(name);
+  });
+}
+
+/** Newest first, keyset-paged with Stripe's semantics (keyset.ts), as a prepared query. */
 export async function listCustomers(db: Db, tenantId: number, page: KeysetPage) {
-  return keysetPage(customers.id, page, eq(customers.tenantId, tenantId), (where, orderBy, limit) =>
-    db.select().from(customers).where(where).orderBy(orderBy).limit(limit),
-  );
+  const direction: ListDirection =
+    page.endingBefore !== undefined ? 'newer' : page.startingAfter !== undefined ? 'older' : 'newest';
+  const rows = await customerPageQuery(db, direction).execute({
+    tenantId,
+    cursor: page.endingBefore ?? page.startingAfter ?? 0,
+    take: page.limit + 1,
+  });
+  const data = rows.slice(0, page.limit);
+  return { data: direction === 'newer' ? data.reverse() : data, hasMore: rows.length > page.limit };
 }
 
 /** Which of these ids are customers of the tenant. */

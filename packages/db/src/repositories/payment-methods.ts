@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { paymentMethods } from '../schema.js';
+import { customers, paymentMethods } from '../schema.js';
 import { compositeKeysetPage, type KeysetPage, keysetPage } from './keyset.js';
+import { preparedQuery } from './prepared.js';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = Omit<
@@ -46,7 +47,14 @@ export async function getPaymentMethod(
   tenantId: number,
   id: number,
 ): Promise<PaymentMethodRow | undefined> {
-  const [row] = await db.select().from(paymentMethods).where(byId(tenantId, id));
+  const query = preparedQuery(db, 'payment_method_by_id', (d, name) =>
+    d
+      .select()
+      .from(paymentMethods)
+      .where(byId(sql.placeholder('tenantId') as never, sql.placeholder('id') as never))
+      .prepare(name),
+  );
+  const [row] = await query.execute({ tenantId, id });
   return row;
 }
 
@@ -106,6 +114,78 @@ export async function listActivePaymentMethodsByExpiry(
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+type ListDirection = 'newest' | 'older' | 'newer';
+
+/** One prepared statement per keyset direction (prepared.ts): the customer and its cards. */
+function customerCardsQuery(db: Db, direction: ListDirection) {
+  return preparedQuery(db, `customer_cards_${direction}`, (d, name) => {
+    const cursor: Record<ListDirection, SQL | undefined> = {
+      newest: undefined,
+      older: lt(paymentMethods.id, sql.placeholder('cursor')),
+      newer: gt(paymentMethods.id, sql.placeholder('cursor')),
+    };
+    const order = direction === 'newer' ? asc : desc;
+    const cards = d
+      .select()
+      .from(paymentMethods)
+      .where(
+        and(
+          // The ids themselves, not the outer row's columns: the planner then takes the list
+          // index (tenant, customer, id desc where active) as the keyset list does.
+          eq(paymentMethods.tenantId, sql.placeholder('tenantId')),
+          eq(paymentMethods.customerId, sql.placeholder('customerId')),
+          eq(paymentMethods.status, 'active'),
+          cursor[direction],
+        ),
+      )
+      .orderBy(order(paymentMethods.id))
+      .limit(sql.placeholder('take'))
+      // Named as the table: the outer query selects the table's own columns, which then name
+      // this subquery's. (Selected through an alias object instead, Drizzle maps each row
+      // through a Proxy per column: a tenth of a list's CPU time.)
+      .as('payment_methods');
+    return d
+      .select({ customerId: customers.id, card: paymentMethods })
+      .from(customers)
+      .leftJoinLateral(cards, sql`true`)
+      .where(
+        and(
+          eq(customers.tenantId, sql.placeholder('tenantId')),
+          eq(customers.id, sql.placeholder('customerId')),
+        ),
+      )
+      .orderBy(order(paymentMethods.id))
+      .prepare(name);
+  });
+}
+
+/**
+ * A customer's active cards (a keyset page, as `listActivePaymentMethods`), or `undefined` when
+ * the tenant has no such customer — one round trip for what was two (the customer's check, then
+ * its cards): the customer's row, joined laterally with its newest cards on the list index.
+ */
+export async function listCustomerPaymentMethods(
+  db: Db,
+  tenantId: number,
+  params: { customerId: number } & KeysetPage,
+): Promise<{ data: PaymentMethodRow[]; hasMore: boolean } | undefined> {
+  const take = params.limit + 1;
+  const direction: ListDirection =
+    params.endingBefore !== undefined ? 'newer' : params.startingAfter !== undefined ? 'older' : 'newest';
+  const cursor = params.endingBefore ?? params.startingAfter ?? 0;
+  const rows = await customerCardsQuery(db, direction).execute({
+    tenantId,
+    customerId: params.customerId,
+    cursor,
+    take,
+  });
+  if (rows.length === 0) return undefined;
+  const cards = rows.flatMap((r) => (r.card ? [r.card] : []));
+  const hasMore = cards.length > params.limit;
+  const page = cards.slice(0, params.limit);
+  return { data: direction === 'newer' ? page.reverse() : page, hasMore };
 }
 
 export async function findDefaultPaymentMethod(

@@ -6,6 +6,7 @@ import {
   isoDate,
   type ListPaymentMethodsInput,
   lastExpiryMonthBy,
+  notFound,
   type Page,
   type PaymentMethodDto,
   toExpiringPaymentMethodDto,
@@ -15,8 +16,8 @@ import {
   type Db,
   expirySortKey,
   getPaymentMethod as getPaymentMethodRow,
-  listActivePaymentMethods,
   listActivePaymentMethodsByExpiry,
+  listCustomerPaymentMethods,
 } from '@cardbridge/db';
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
@@ -36,8 +37,9 @@ export async function listPaymentMethods(
   actor: Actor,
   input: ListPaymentMethodsInput,
 ): Promise<Page<PaymentMethodDto>> {
-  await requireCustomer(deps.db, actor.tenantId, input.customerId);
-  const page = await listActivePaymentMethods(deps.db, actor.tenantId, input);
+  // The customer's check and its cards in one round trip: undefined is an unknown customer.
+  const page = await listCustomerPaymentMethods(deps.db, actor.tenantId, input);
+  if (!page) throw notFound.customer(input.customerId);
   return { data: page.data.map(toPaymentMethodDto), hasMore: page.hasMore };
 }
 
