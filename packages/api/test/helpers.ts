@@ -65,6 +65,8 @@ export async function createTestApp(
     intentLeaseMs?: number;
     /** The vault's master key (base64), for child processes that must open what this app sealed. */
     masterKeyBase64?: string;
+    /** The OpenPGP key card-export files are encrypted to. */
+    importKey?: AppDeps['importKey'];
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -82,6 +84,7 @@ export async function createTestApp(
     rateLimits: { ...defaultRateLimits, ...opts.rateLimits },
     intentLeaseMs: opts.intentLeaseMs ?? 60_000,
     idempotencyLeaseMs: 60_000,
+    ...(opts.importKey ? { importKey: opts.importKey } : {}),
   });
   const callerFor = (key: string | undefined) =>
     createCaller(createInternalContext(deps, key === undefined ? undefined : `Bearer ${key}`));

@@ -245,6 +245,20 @@ export async function finishMigrationChunk(
     );
 }
 
+/**
+ * Forgets every chunk of a job whose source turned out unreadable (a file that failed its
+ * integrity check at the end): the staged rows go, and the job's total and checkpoint with them.
+ */
+export async function discardMigrationChunks(db: Db, tenantId: number, jobId: number): Promise<void> {
+  await db
+    .delete(migrationJobChunks)
+    .where(and(eq(migrationJobChunks.tenantId, tenantId), eq(migrationJobChunks.jobId, jobId)));
+  await db
+    .update(migrationJobs)
+    .set({ total: 0, checkpoint: {}, modifiedAt: new Date() })
+    .where(jobOf(tenantId, jobId));
+}
+
 export async function pendingMigrationChunks(db: Db, tenantId: number, jobId: number): Promise<number[]> {
   const rows = await db
     .select({ chunkNo: migrationJobChunks.chunkNo })

@@ -26,6 +26,7 @@ import type { AppDeps } from '../../context.js';
 import { recordChange } from '../audit.js';
 import { requireGatewayAccount } from '../gateway-accounts.js';
 import { budgetRateFor } from './budget.js';
+import { requireMigrationFile } from './files.js';
 import { supportedKinds } from './kinds.js';
 
 /*
@@ -42,6 +43,20 @@ function extraScopes(source: MigrationSource): string[] {
   return [];
 }
 
+async function activeStripeAccount(deps: AppDeps, actor: Actor, id: number) {
+  const account = await requireGatewayAccount(deps.db, actor.tenantId, id);
+  if (account.kind !== 'stripe') {
+    throw DomainError.field(
+      'source.gatewayAccountId',
+      `gateway account ${account.id} is not a Stripe account`,
+    );
+  }
+  if (account.status !== 'active') {
+    throw DomainError.field('source.gatewayAccountId', `gateway account ${account.id} is disabled`);
+  }
+  return account;
+}
+
 async function checkSource(deps: AppDeps, actor: Actor, source: MigrationSource): Promise<void> {
   if (!supportedKinds().includes(source.kind)) {
     throw DomainError.field('source.kind', `'${source.kind}' jobs are not supported by this server yet`);
@@ -51,17 +66,13 @@ async function checkSource(deps: AppDeps, actor: Actor, source: MigrationSource)
       throw new DomainError('FORBIDDEN', `A '${source.kind}' job needs the '${scope}' scope.`);
     }
   }
+  if (source.kind === 'export_file' || source.kind === 'mapping_file') {
+    await requireMigrationFile(deps, actor.tenantId, source.fileId);
+    if (source.gatewayAccountId !== undefined)
+      await activeStripeAccount(deps, actor, source.gatewayAccountId);
+  }
   if (source.kind === 'stripe_account') {
-    const account = await requireGatewayAccount(deps.db, actor.tenantId, source.gatewayAccountId);
-    if (account.kind !== 'stripe') {
-      throw DomainError.field(
-        'source.gatewayAccountId',
-        `gateway account ${account.id} is not a Stripe account`,
-      );
-    }
-    if (account.status !== 'active') {
-      throw DomainError.field('source.gatewayAccountId', `gateway account ${account.id} is disabled`);
-    }
+    const account = await activeStripeAccount(deps, actor, source.gatewayAccountId);
     const connected = (account.config as { connectedAccountId?: string }).connectedAccountId;
     if (source.connectedAccounts && connected) {
       throw DomainError.field(

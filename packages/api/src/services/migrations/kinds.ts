@@ -1,12 +1,16 @@
 import type { MigrationJobRow } from '@cardbridge/db';
 import { bulkExportKind } from './bulk-export.js';
 import { JobFailure, type MigrationKindModule } from './context.js';
+import { exportFileKind } from './export-file.js';
+import { mappingFileKind } from './mapping-file.js';
 import { stripeAccountKind } from './stripe-account.js';
 
 /** One module per source kind (see MigrationKindModule). */
 const modules: Partial<Record<MigrationJobRow['kind'], MigrationKindModule>> = {
   stripe_account: stripeAccountKind,
   bulk_export: bulkExportKind,
+  export_file: exportFileKind,
+  mapping_file: mappingFileKind,
 };
 
 export function kindModule(kind: MigrationJobRow['kind']): MigrationKindModule {

@@ -10,7 +10,8 @@ import { isUniqueViolation } from '@cardbridge/db';
 const transient = new Set(['GATEWAY_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'GATEWAY_RATE_LIMITED']);
 
 /** Another attempt at the same row (a retried chunk, a second worker) settled it first. */
-export const settledElsewhere = (error: unknown) => isUniqueViolation(error, 'migration_job_items_pkey');
+export const settledElsewhere = (error: unknown) =>
+  isUniqueViolation(error, 'migration_job_items_job_id_item_key_pk');
 
 export function rowFailure(error: unknown): { outcome: 'failed' | 'skipped'; reason: string } {
   if (error instanceof DomainError && !transient.has(error.code)) {

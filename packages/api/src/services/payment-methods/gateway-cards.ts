@@ -5,6 +5,7 @@ import {
   type DuplicatePolicy,
   type GatewayCard,
   type ImportStripeCardInput,
+  type PaymentGateway,
   paymentMethodFieldsFromGatewayCard,
   toPaymentMethodDto,
 } from '@cardbridge/core';
@@ -98,15 +99,24 @@ async function storeGatewayCard(deps: AppDeps, actor: Actor, s: Store): Promise<
   }
 }
 
+/** A gateway the caller already holds for an account: a job's, which waits for the account's budget. */
+export interface GatewayVia {
+  account: GatewayAccountRow;
+  gateway: PaymentGateway;
+}
+
 async function importCard(
   deps: AppDeps,
   actor: Actor,
   input: ImportStripeCardInput,
   action: string,
   accept: (a: GatewayAccountRow) => string | null,
+  via?: GatewayVia,
 ): Promise<CardWriteResult> {
   await requireCustomer(deps.db, actor.tenantId, input.customerId);
-  const { account, gateway } = await resolveGateway(deps, actor.tenantId, input.gatewayAccountId, accept);
+  const { account, gateway } = via
+    ? accepted(via, accept)
+    : await resolveGateway(deps, actor.tenantId, input.gatewayAccountId, accept);
   const known = await findPaymentMethodByExternalCard(
     deps.db,
     actor.tenantId,
@@ -129,9 +139,23 @@ async function importCard(
   return written(row, duplicate);
 }
 
-/** Fusebill API "Stripe card import": a card from a Stripe customer's vault, by reference only. */
-export function importStripeCard(deps: AppDeps, actor: Actor, input: ImportStripeCardInput) {
-  return importCard(deps, actor, input, 'paymentMethods.importStripeCard', needs(deps, 'import'));
+function accepted(via: GatewayVia, accept: (a: GatewayAccountRow) => string | null): GatewayVia {
+  const refusal = accept(via.account);
+  if (refusal) throw DomainError.field('gatewayAccountId', refusal);
+  return via;
+}
+
+/**
+ * Fusebill API "Stripe card import": a card from a Stripe customer's vault, by reference only.
+ * `via`: the account's gateway to use (a bulk job's throttled one) instead of the shared one.
+ */
+export function importStripeCard(
+  deps: AppDeps,
+  actor: Actor,
+  input: ImportStripeCardInput,
+  via?: GatewayVia,
+) {
+  return importCard(deps, actor, input, 'paymentMethods.importStripeCard', needs(deps, 'import'), via);
 }
 
 /**

@@ -6,9 +6,22 @@
  */
 export { deletePaymentMethod } from './delete.js';
 export { exportPaymentMethod, exportRefusal } from './export.js';
+export {
+  decideFileCards,
+  type FileCard,
+  type FileCardColumns,
+  type FileCardDecision,
+  type FileCardRef,
+  type FileCardResult,
+  fileCardIntake,
+  importVaultedFileCards,
+  type VaultedFileCard,
+  vaultFileCards,
+} from './file-cards.js';
 export { deletedAtGateway, driftOf, followGatewayCard } from './follow-gateway.js';
 export {
   createFromToken,
+  type GatewayVia,
   importListedCard,
   importStripeCard,
   importStripeConnectCard,

@@ -9,6 +9,7 @@ import {
   isExpired,
   type Pan,
   parseExpiry,
+  type Vault,
 } from '@cardbridge/core';
 import { reservePaymentMethodId } from '@cardbridge/db';
 import type { AppDeps } from '../../context.js';
@@ -42,7 +43,12 @@ export interface IntakeCard {
 }
 
 export function tenantFingerprint(deps: AppDeps, tenantId: number, pan: Pan): string {
-  return fingerprintPan(pan, deriveTenantFingerprintKey(deps.masterKey.derive('fingerprint'), tenantId));
+  return fingerprintPan(pan, tenantFingerprintKey(deps, tenantId));
+}
+
+/** The tenant's fingerprint key, for a batch that fingerprints many numbers. */
+export function tenantFingerprintKey(deps: AppDeps, tenantId: number) {
+  return deriveTenantFingerprintKey(deps.masterKey.derive('fingerprint'), tenantId);
 }
 
 export function intakeCard(
@@ -91,7 +97,20 @@ export async function vaultedColumns(
   placement: GatewayPlacement | undefined,
 ) {
   const id = await reservePaymentMethodId(deps.db);
-  const sealed = await deps.vault.sealPan(tenantId, id, card.pan);
+  return vaultedColumnsFor(deps.vault, tenantId, id, card, placement);
+}
+
+export type VaultedColumns = Awaited<ReturnType<typeof vaultedColumnsFor>>;
+
+/** The same for a row id reserved beforehand (a batch reserves all of its ids in one query). */
+export async function vaultedColumnsFor(
+  vault: Vault,
+  tenantId: number,
+  id: number,
+  card: IntakeCard,
+  placement: GatewayPlacement | undefined,
+) {
+  const sealed = await vault.sealPan(tenantId, id, card.pan);
   return {
     id,
     panCiphertext: sealed.ciphertext,

@@ -1,0 +1,397 @@
+import { scrubCardNumbers } from '@cardbridge/core';
+import {
+  type GatewayAccountRow,
+  insertMigrationItems,
+  type MigrationChunkRow,
+  type NewMigrationItem,
+  noteMigrationItems,
+  settledMigrationItems,
+} from '@cardbridge/db';
+import {
+  type ExportCardRecord,
+  type ExportInvalidRecord,
+  isExportFileError,
+  readStripeExportFile,
+  type StripeExportRecord,
+} from '@cardbridge/jobs';
+import { requireGatewayAccount } from '../gateway-accounts.js';
+import {
+  decideFileCards,
+  type FileCardColumns,
+  type FileCardResult,
+  fileCardIntake,
+  importVaultedFileCards,
+  type VaultedFileCard,
+  vaultFileCards,
+} from '../payment-methods/index.js';
+import { rowActor } from './actor.js';
+import { type JobContext, JobFailure, type MigrationKindModule } from './context.js';
+import { gatewayText, type MatchBy, type ResolvedCustomer } from './customers.js';
+import { resolveFileCustomers } from './file-customers.js';
+import { readMigrationFile, requireMigrationFile } from './files.js';
+import { rowFailure, settledElsewhere } from './row-errors.js';
+import { StagedChunks } from './staging.js';
+
+/*
+ * A Stripe card-data export (CSV or JSON, usually OpenPGP-encrypted) into our vault. The read
+ * stages the file in chunks of rows — each valid card fingerprinted and its number sealed by the
+ * vault for the payment method row reserved for it, so no chunk ever holds a clear number; the
+ * engine queues them once the whole file was read without error, and a file that fails (its
+ * integrity is known only at the end) is discarded with all it staged (staging.ts). A chunk's
+ * rows then go in together: customers resolved for the chunk at once, cards decided and
+ * inserted in one transaction with their audit rows and report rows.
+ *
+ * With `gatewayAccountId` each card keeps its Stripe card and customer ids on that account and
+ * the Stripe customer is remembered, so a later import of the account by reference finds the
+ * card instead of copying it.
+ */
+
+type Source = Extract<JobContext['source'], { kind: 'export_file' }>;
+
+/**
+ * Rows per chunk: one transaction of a few statements each. Large, because a worker takes its
+ * next chunk no sooner than the queue's polling interval (0.5 s) after the last one: at 500 rows
+ * the queue, not the database, set the pace (4 workers, 4,000 rows/s at most).
+ */
+const CHUNK_ROWS = 2000;
+
+interface StagedCard {
+  ok: true;
+  key: string;
+  position: number;
+  customer: { id: string; email: string | null; name: string | null };
+  cardId: string;
+  isDefault: boolean;
+  fingerprint: string;
+  /** A run's vaulted row (number sealed for its reserved id); a plan needs none. */
+  columns?: FileCardColumns;
+}
+
+interface StagedProblem {
+  ok: false;
+  key: string;
+  position: number;
+  sourceCustomerId: string | null;
+  sourceCardId: string | null;
+  reason: string;
+}
+
+type StagedRow = StagedCard | StagedProblem;
+
+interface ChunkPayload {
+  gatewayAccountId: number | null;
+  rows: StagedRow[];
+}
+
+function sourceOf(ctx: JobContext): Source {
+  if (ctx.source.kind !== 'export_file') throw new JobFailure('not an export file job');
+  return ctx.source;
+}
+
+async function stripeAccount(ctx: JobContext, id: number): Promise<GatewayAccountRow> {
+  const account = await requireGatewayAccount(ctx.deps.db, ctx.job.tenantId, id);
+  if (account.kind !== 'stripe') throw new JobFailure(`gateway account ${id} is not a Stripe account`);
+  return account;
+}
+
+async function readSource(ctx: JobContext): Promise<boolean> {
+  const source = sourceOf(ctx);
+  const { deps, job } = ctx;
+  const file = await requireMigrationFile(deps, job.tenantId, source.fileId);
+  const account =
+    source.gatewayAccountId !== undefined ? await stripeAccount(ctx, source.gatewayAccountId) : null;
+  const key = deps.importKey;
+  if (file.storage === 'pgp' && !key) {
+    throw new JobFailure(
+      `file ${file.id} is OpenPGP-encrypted and this server has no import key to decrypt it: set CARDBRIDGE_IMPORT_PGP_KEY_FILE to the armored private key the export was encrypted to`,
+    );
+  }
+  const records = readStripeExportFile(readMigrationFile(deps, job.tenantId, file.id), {
+    format: source.format,
+    // A clear file was sealed by the vault at upload; only its decrypted bytes arrive here.
+    allowPlaintext: file.storage === 'sealed',
+    ...(key ? { privateKeyArmored: key.armored } : {}),
+    ...(key?.passphrase !== undefined ? { passphrase: key.passphrase } : {}),
+    clock: deps.clock,
+  });
+  const staged = new StagedChunks(ctx);
+  let batch: StripeExportRecord[] = [];
+  // A chunk is staged (sealed, written) while the next one is decrypted and parsed.
+  let staging: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    await staging;
+    staging = staged.stage(rows.length, () => stageRows(ctx, account, rows));
+    staging.catch(() => {}); // awaited at the next flush or the end; never left unhandled
+  };
+  try {
+    for await (const record of records) {
+      batch.push(record);
+      if (batch.length < CHUNK_ROWS) continue;
+      await flush();
+      if (await ctx.stopped()) {
+        await staging;
+        return false;
+      }
+    }
+    if (batch.length > 0) await flush();
+    await staging;
+  } catch (error) {
+    await staging.catch(() => {});
+    if (!isExportFileError(error)) throw error;
+    await staged.discard();
+    throw new JobFailure(error.message);
+  }
+  return true;
+}
+
+const itemKeyOf = (record: StripeExportRecord) => `record:${record.position.record}`;
+/** Where a row is, for people: the CSV line, or the record's number in a JSON file. */
+const positionOf = (record: StripeExportRecord) => record.position.line ?? record.position.record;
+const placeOf = (record: StripeExportRecord) =>
+  record.position.line !== undefined ? `line ${record.position.line}` : `record ${record.position.record}`;
+
+function problemOf(record: ExportInvalidRecord): StagedProblem {
+  const reasons = record.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+  return {
+    ok: false,
+    key: itemKeyOf(record),
+    position: positionOf(record),
+    sourceCustomerId: record.customer.id,
+    sourceCardId: record.card.id,
+    reason: scrubCardNumbers(`${placeOf(record)}: ${reasons}`),
+  };
+}
+
+function fileCardOf(record: ExportCardRecord) {
+  const { card } = record;
+  return {
+    number: card.number,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    name: gatewayText(card.name, 100),
+    address: {
+      line1: gatewayText(card.addressLine1, 200),
+      line2: gatewayText(card.addressLine2, 200),
+      city: gatewayText(card.addressCity, 100),
+      state: gatewayText(card.addressState, 100),
+      zip: gatewayText(card.addressZip, 20),
+      country: card.addressCountry,
+    },
+  };
+}
+
+/** A chunk's rows as the workers get them: fingerprints, and for a run the sealed rows. */
+async function stageRows(
+  ctx: JobContext,
+  account: GatewayAccountRow | null,
+  records: readonly StripeExportRecord[],
+): Promise<ChunkPayload> {
+  const { deps, job } = ctx;
+  const intake = fileCardIntake(deps, job.tenantId);
+  const rows: StagedRow[] = [];
+  const toVault: Parameters<typeof vaultFileCards>[2][number][] = [];
+  const vaulted: StagedCard[] = [];
+  for (const record of records) {
+    if (!record.ok) {
+      rows.push(problemOf(record));
+      continue;
+    }
+    const file = fileCardOf(record);
+    const card = intake(file);
+    const row: StagedCard = {
+      ok: true,
+      key: itemKeyOf(record),
+      position: positionOf(record),
+      customer: {
+        id: record.customer.id,
+        email: gatewayText(record.customer.email, 255) || null,
+        name: gatewayText(record.customer.name, 200) || null,
+      },
+      cardId: record.card.id,
+      isDefault: record.isDefault,
+      fingerprint: card.fingerprint,
+    };
+    rows.push(row);
+    if (ctx.dryRun) continue;
+    vaulted.push(row);
+    toVault.push({
+      card,
+      state: file.address.state,
+      placement: account
+        ? {
+            gatewayAccountId: account.id,
+            externalCustomerId: record.customer.id,
+            externalCardId: record.card.id,
+          }
+        : null,
+    });
+  }
+  const columns = await vaultFileCards(deps, job.tenantId, toVault);
+  for (const [i, row] of vaulted.entries()) row.columns = columns[i]!;
+  return { gatewayAccountId: account?.id ?? null, rows };
+}
+
+const baseItem = (row: StagedRow, chunkNo: number) => ({
+  itemKey: row.key,
+  chunkNo,
+  position: row.position,
+  sourceCustomerId: row.ok ? row.customer.id : row.sourceCustomerId,
+  sourceCardId: row.ok ? row.cardId : row.sourceCardId,
+});
+
+async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<boolean> {
+  if (await ctx.stopped()) return false;
+  const source = sourceOf(ctx);
+  const { deps, job } = ctx;
+  const payload = chunk.payload as ChunkPayload;
+  // A first attempt has nothing settled to skip (a racing second delivery of the chunk meets the
+  // items' key instead); a retry skips what an earlier attempt finished.
+  const settled =
+    chunk.attempts === 0
+      ? new Set<string>()
+      : await settledMigrationItems(
+          deps.db,
+          job.tenantId,
+          job.id,
+          payload.rows.map((r) => r.key),
+        );
+  const rows = payload.rows.filter((r) => !settled.has(r.key));
+  if (rows.length === 0) return true;
+  const base = (row: StagedRow) => baseItem(row, chunk.chunkNo);
+
+  const problems = rows.filter((r): r is StagedProblem => !r.ok);
+  await noteMigrationItems(
+    deps.db,
+    job.tenantId,
+    job.id,
+    problems.map((r) => ({ ...base(r), outcome: 'failed' as const, reason: r.reason })),
+  );
+
+  const cards = rows.filter((r): r is StagedCard => r.ok);
+  if (cards.length === 0) return true;
+  const account =
+    payload.gatewayAccountId !== null ? await stripeAccount(ctx, payload.gatewayAccountId) : null;
+  const customers = await resolveFileCustomers(
+    deps,
+    ctx.actor,
+    account,
+    cards.map((c) => ({ externalCustomerId: c.customer.id, email: c.customer.email, name: c.customer.name })),
+    { matchBy: source.matchBy as MatchBy, dryRun: ctx.dryRun },
+  );
+  const customerOf = (c: StagedCard) => customers.get(c.customer.id)!;
+  const refused = cards.filter((c) => 'refusal' in customerOf(c));
+  await noteMigrationItems(
+    deps.db,
+    job.tenantId,
+    job.id,
+    refused.map((c) => ({
+      ...base(c),
+      outcome: 'skipped' as const,
+      reason: (customerOf(c) as { refusal: string }).refusal,
+    })),
+  );
+  const accepted = cards.filter((c) => !('refusal' in customerOf(c)));
+  const resolved = (c: StagedCard) => customerOf(c) as Exclude<ResolvedCustomer, { refusal: string }>;
+  const itemOf = (
+    c: StagedCard,
+    r: Pick<FileCardResult, 'outcome' | 'paymentMethodId'> & { reason?: string },
+  ) =>
+    ({
+      ...base(c),
+      outcome: r.outcome,
+      reason: r.reason ?? null,
+      customerId: resolved(c).customerId,
+      customerCreated: resolved(c).created,
+      paymentMethodId: r.paymentMethodId,
+    }) satisfies NewMigrationItem;
+
+  if (ctx.dryRun) {
+    const { decisions } = await decideFileCards(
+      deps.db,
+      job.tenantId,
+      accepted.map((c) => ({
+        key: c.key,
+        customerId: resolved(c).customerId,
+        sourceCustomerId: c.customer.id,
+        fingerprint: c.fingerprint,
+        id: null,
+        placement: account
+          ? { gatewayAccountId: account.id, externalCustomerId: c.customer.id, externalCardId: c.cardId }
+          : null,
+      })),
+    );
+    await noteMigrationItems(
+      deps.db,
+      job.tenantId,
+      job.id,
+      accepted.map((c) => itemOf(c, decisions.get(c.key)!)),
+    );
+    return true;
+  }
+
+  const vaulted = accepted.map(
+    (c): VaultedFileCard => ({
+      key: c.key,
+      customerId: resolved(c).customerId!,
+      sourceCustomerId: c.customer.id,
+      columns: c.columns!,
+      isDefault: c.isDefault,
+    }),
+  );
+  const byKey = new Map(accepted.map((c) => [c.key, c]));
+  const store = (batch: VaultedFileCard[]) =>
+    importVaultedFileCards(
+      deps,
+      rowActor(ctx.actor, async (tx, output) => {
+        const results = output as FileCardResult[];
+        await insertMigrationItems(
+          tx,
+          job.tenantId,
+          job.id,
+          results.map((r) => itemOf(byKey.get(r.key)!, r)),
+        );
+      }),
+      batch,
+    );
+  try {
+    await store(vaulted);
+  } catch {
+    // Another delivery of the chunk may have done it meanwhile: what it settled stays settled.
+    const settledNow = await settledMigrationItems(
+      deps.db,
+      job.tenantId,
+      job.id,
+      vaulted.map((c) => c.key),
+    );
+    // One bad row must not sink its neighbours: each of the rest on its own, with its own outcome.
+    // A row whose error another attempt may get past is left for the chunk's retry, after the others.
+    let retry: unknown;
+    for (const card of vaulted.filter((c) => !settledNow.has(c.key))) {
+      try {
+        await store([card]);
+      } catch (error) {
+        if (settledElsewhere(error)) continue;
+        let failure: ReturnType<typeof rowFailure>;
+        try {
+          failure = rowFailure(error);
+        } catch {
+          retry ??= error;
+          continue;
+        }
+        const c = byKey.get(card.key)!;
+        await ctx.note({
+          ...base(c),
+          customerId: card.customerId,
+          customerCreated: resolved(c).created,
+          ...failure,
+        });
+      }
+    }
+    if (retry !== undefined) throw retry;
+  }
+  return true;
+}
+
+export const exportFileKind: MigrationKindModule = { readSource, runChunk };
