@@ -1,28 +1,9 @@
-/**
- * `pnpm bench:migrate-account`: a whole Stripe account imported at the gateway's rate limit, against
- * a naive baseline measured in the same run (one retrieve per card, one after another).
- *
- * The emulator answers at 100 requests/s per account with 50 ms of latency; the account has
- * 10,000 customers with 2 card sources each (20,000 cards); 3 `cardbridge worker` processes share
- * a PostgreSQL database (DATABASE_URL or TEST_DATABASE_URL; a fresh database is made in it).
- * Prints the sustained request rate against the limit, requests per card against the fewest the
- * API allows for this shape (one list request per 100 customers), cards/s against the baseline,
- * and checks that no card was lost or imported twice. Then a second account of the shape where
- * requests bound the job (a PaymentMethod per customer, all listed): its sustained request rate.
- *
- * Knobs: BENCH_CUSTOMERS (10000), BENCH_WORKERS (3), BENCH_RATE (100), BENCH_LATENCY_MS (50),
- * BENCH_BASELINE_CARDS (200), BENCH_RATE_BOUND_CUSTOMERS (2000).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestApp } from '@cardbridge/api/test/helpers.js';
 import { MasterKey } from '@cardbridge/core';
 import { sql } from '@cardbridge/db/testing';
 import { startStripeEmulator } from '@cardbridge/stripe-emulator';
 import Stripe from 'stripe';
+import { settledJob, startWorkers } from './workers.js';
 
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
 const workerCount = Number(process.env.BENCH_WORKERS ?? 3);
@@ -30,8 +11,6 @@ const rate = Number(process.env.BENCH_RATE ?? 100);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const baselineCards = Number(process.env.BENCH_BASELINE_CARDS ?? 200);
 const secretKey = 'sk_test_bench_account_import';
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const workerTs = path.join(root, 'apps', 'api', 'src', 'worker.ts');
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 
 const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -68,31 +47,7 @@ const baselineCardsPerSecond = baselineCards / ((performance.now() - baselineSta
 const masterKey = MasterKey.generateBase64();
 const app = await createTestApp({ masterKeyBase64: masterKey });
 const t = await app.tenant();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-bench-'));
-const workers: ChildProcess[] = [];
-const startWorker = () =>
-  new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', workerTs], {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: app.database.url,
-        CARDBRIDGE_DATA_DIR: dataDir,
-        CARDBRIDGE_MASTER_KEY: masterKey,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    workers.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (out.includes('working on migration jobs')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
-  });
-await Promise.all(Array.from({ length: workerCount }, startWorker));
+const workers = await startWorkers({ databaseUrl: app.database.url!, masterKey, count: workerCount });
 
 const account = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url }))
   .id;
@@ -106,11 +61,7 @@ const job = await t.caller.migrations.create({
     requestsPerSecond: rate,
   },
 });
-let final = await t.caller.migrations.get({ id: job.id });
-while (final.status === 'queued' || final.status === 'running') {
-  await new Promise((r) => setTimeout(r, 100));
-  final = await t.caller.migrations.get({ id: job.id });
-}
+const final = await settledJob(() => t.caller.migrations.get({ id: job.id }));
 const seconds = (performance.now() - started) / 1000;
 const stats = emulator.requestStats();
 const requestSeconds = ((stats.lastRequestAt ?? 0) - (stats.firstRequestAt ?? 0)) / 1000;
@@ -136,11 +87,7 @@ const rateBoundJob = await t.caller.migrations.create({
     requestsPerSecond: rate,
   },
 });
-let rateBoundFinal = await t.caller.migrations.get({ id: rateBoundJob.id });
-while (rateBoundFinal.status === 'queued' || rateBoundFinal.status === 'running') {
-  await new Promise((r) => setTimeout(r, 100));
-  rateBoundFinal = await t.caller.migrations.get({ id: rateBoundJob.id });
-}
+const rateBoundFinal = await settledJob(() => t.caller.migrations.get({ id: rateBoundJob.id }));
 const rbStats = rateBound.requestStats();
 const rbSeconds = ((rbStats.lastRequestAt ?? 0) - (rbStats.firstRequestAt ?? 0)) / 1000;
 await rateBound.close();
@@ -149,10 +96,9 @@ const [held] = rowsOf<{ n: number; distinct_cards: number; customers: number }>(
   await app.database.db.execute(sql`select count(*)::int as n, count(distinct external_card_id)::int as distinct_cards,
     count(distinct customer_id)::int as customers from payment_methods where tenant_id = ${t.tenantId} and status = 'active'`),
 );
-for (const w of workers) w.kill('SIGTERM');
+await workers.stop();
 await app.close();
 await emulator.close();
-await rm(dataDir, { recursive: true, force: true });
 
 const minimumRequests = Math.ceil(customers / 100);
 const sustained = stats.requests / Math.max(requestSeconds, 0.001);

@@ -1,29 +1,14 @@
-/**
- * `pnpm bench:migrate-export`: a bulk export of vaulted cards to a Stripe account (the emulator)
- * at its rate limit. Prints the sustained request rate against the limit (target ≥ 95 %),
- * requests per card, and checks every card reached the target once.
- *
- * The emulator answers at 100 requests/s per account with 50 ms of latency; 3 `cardbridge worker`
- * processes share a PostgreSQL database (DATABASE_URL or TEST_DATABASE_URL).
- * Knobs: BENCH_CARDS (1000), BENCH_WORKERS (3), BENCH_RATE (100), BENCH_LATENCY_MS (50).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { createTestApp } from '@cardbridge/api/test/helpers.js';
 import { MasterKey } from '@cardbridge/core';
 import { startStripeEmulator } from '@cardbridge/stripe-emulator';
+import { settledJob, startWorkers } from './workers.js';
 
 const cards = Number(process.env.BENCH_CARDS ?? 1_000);
 const workerCount = Number(process.env.BENCH_WORKERS ?? 3);
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const secretKey = 'sk_test_bench_bulk_export';
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const workerTs = path.join(root, 'apps', 'api', 'src', 'worker.ts');
 
 const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!serverUrl) {
@@ -51,31 +36,7 @@ for (let c = 0; c < cards / 2; c++) {
   }
 }
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-bench-'));
-const workers: ChildProcess[] = [];
-const startWorker = () =>
-  new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', workerTs], {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: app.database.url,
-        CARDBRIDGE_DATA_DIR: dataDir,
-        CARDBRIDGE_MASTER_KEY: masterKey,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    workers.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (out.includes('working on migration jobs')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
-  });
-await Promise.all(Array.from({ length: workerCount }, startWorker));
+const workers = await startWorkers({ databaseUrl: app.database.url!, masterKey, count: workerCount });
 
 const target = (await t.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url }))
   .id;
@@ -84,19 +45,14 @@ const started = performance.now();
 const job = await t.caller.migrations.create({
   source: { kind: 'bulk_export', targetGatewayAccountId: target, requestsPerSecond: rate },
 });
-let final = await t.caller.migrations.get({ id: job.id });
-while (final.status === 'queued' || final.status === 'running') {
-  await new Promise((r) => setTimeout(r, 100));
-  final = await t.caller.migrations.get({ id: job.id });
-}
+const final = await settledJob(() => t.caller.migrations.get({ id: job.id }));
 const seconds = (performance.now() - started) / 1000;
 const stats = emulator.requestStats();
 const requestSeconds = ((stats.lastRequestAt ?? 0) - (stats.firstRequestAt ?? 0)) / 1000;
 const atTarget = emulator.stats(null);
-for (const w of workers) w.kill('SIGTERM');
+await workers.stop();
 await app.close();
 await emulator.close();
-await rm(dataDir, { recursive: true, force: true });
 
 const sustained = stats.requests / Math.max(requestSeconds, 0.001);
 const row = (label: string, value: string, target: string) =>

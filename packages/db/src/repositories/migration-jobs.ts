@@ -1,14 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import {
-  customers,
-  gatewayAccounts,
-  gatewayCustomers,
-  migrationJobChunks,
-  migrationJobItems,
-  migrationJobs,
-  paymentMethods,
-} from '../schema.js';
+import { migrationJobChunks, migrationJobItems, migrationJobs, paymentMethods } from '../schema.js';
+import { findCustomersForMatch } from './bulk-writes.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
 
 export type MigrationJobRow = typeof migrationJobs.$inferSelect;
@@ -402,43 +395,6 @@ export async function listMigrationItems(
     .limit(page.limit);
 }
 
-/** Our customer that stands for a gateway customer on an account (the job's match by id). */
-export async function findCustomerByGatewayCustomer(
-  db: Db,
-  tenantId: number,
-  gatewayAccountId: number,
-  externalCustomerId: string,
-): Promise<number | undefined> {
-  const [row] = await db
-    .select({ customerId: gatewayCustomers.customerId })
-    .from(gatewayCustomers)
-    .where(
-      and(
-        eq(gatewayCustomers.tenantId, tenantId),
-        eq(gatewayCustomers.gatewayAccountId, gatewayAccountId),
-        eq(gatewayCustomers.externalCustomerId, externalCustomerId),
-      ),
-    )
-    .orderBy(asc(gatewayCustomers.customerId))
-    .limit(1);
-  return row?.customerId;
-}
-
-/**
- * Serializes the work on one gateway customer across workers and processes for the rest of the
- * transaction, so two attempts at it can never both create our customer.
- */
-export async function lockGatewayCustomerKey(
-  db: Db,
-  tenantId: number,
-  gatewayAccountId: number,
-  externalCustomerId: string,
-): Promise<void> {
-  await db.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}:${gatewayAccountId}:${externalCustomerId}`}, 0))`,
-  );
-}
-
 /** Active cards of an account the job did not see at the gateway (sync: deleted there). */
 export async function paymentMethodsNotSeenByJob(
   db: Db,
@@ -463,47 +419,14 @@ export async function paymentMethodsNotSeenByJob(
     .limit(limit);
 }
 
-/** A customer of the tenant by its reference or, failing that, the oldest one with this e-mail. */
+/** A customer of the tenant by its reference, or the oldest one with this e-mail. */
 export async function findCustomerForMatch(
   db: Db,
   tenantId: number,
   by: 'reference' | 'email',
   value: string,
 ): Promise<number | undefined> {
-  const column = by === 'reference' ? customers.reference : customers.email;
-  const [row] = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(column, value)))
-    .orderBy(asc(customers.id))
-    .limit(1);
-  return row?.id;
-}
-
-/** Whether the customer's active cards sit on live-mode or test-mode gateway accounts (both, if mixed). */
-export async function customerGatewayModes(
-  db: Db,
-  tenantId: number,
-  customerId: number,
-): Promise<Set<boolean>> {
-  const rows = await db
-    .selectDistinct({ livemode: sql<boolean | null>`(${gatewayAccounts.config}->>'livemode')::boolean` })
-    .from(paymentMethods)
-    .innerJoin(
-      gatewayAccounts,
-      and(
-        eq(gatewayAccounts.tenantId, paymentMethods.tenantId),
-        eq(gatewayAccounts.id, paymentMethods.gatewayAccountId),
-      ),
-    )
-    .where(
-      and(
-        eq(paymentMethods.tenantId, tenantId),
-        eq(paymentMethods.customerId, customerId),
-        eq(paymentMethods.status, 'active'),
-      ),
-    );
-  return new Set(rows.map((r) => r.livemode).filter((m): m is boolean => typeof m === 'boolean'));
+  return (await findCustomersForMatch(db, tenantId, by, [value])).get(value);
 }
 
 /** Jobs a crash may have left without queued work: not finished, in any tenant. */

@@ -1,30 +1,17 @@
+import { hasControlCharacter, hasLoneSurrogate, scrubCardNumbers, splitName } from '@cardbridge/core';
 import {
-  hasControlCharacter,
-  hasLoneSurrogate,
-  scrubCardNumbers,
-  splitName,
-  toCustomerDto,
-} from '@cardbridge/core';
-import {
-  customerGatewayModes,
   type Db,
-  findCustomerByGatewayCustomer,
-  findCustomerForMatch,
   findCustomersByGatewayCustomers,
   findCustomersForMatch,
   type GatewayAccountRow,
   gatewayModesOfCustomers,
   insertAuditEvents,
-  insertCustomer,
   insertCustomers,
-  lockGatewayCustomerKey,
   lockGatewayCustomerKeys,
-  rememberGatewayCustomer,
   rememberGatewayCustomers,
 } from '@cardbridge/db';
 import type { Actor } from '../../actor.js';
 import type { AppDeps } from '../../context.js';
-import { recordChange } from '../audit.js';
 import { accountLivemode } from './budget.js';
 
 /*
@@ -60,31 +47,7 @@ export type ResolvedCustomer =
   | { customerId: null; created: true }
   | { refusal: string };
 
-async function findExisting(
-  tx: Db,
-  tenantId: number,
-  account: GatewayAccountRow,
-  facts: GatewayCustomerFacts,
-  matchBy: MatchBy,
-) {
-  const linked = await findCustomerByGatewayCustomer(tx, tenantId, account.id, facts.externalCustomerId);
-  if (linked !== undefined) return linked;
-  if (matchBy === 'reference')
-    return findCustomerForMatch(tx, tenantId, 'reference', facts.externalCustomerId);
-  if (matchBy === 'email' && facts.email) return findCustomerForMatch(tx, tenantId, 'email', facts.email);
-  return undefined;
-}
-
-/** Live and test never mix: a customer whose cards are on the other mode's accounts is refused. */
-async function modeRefusal(tx: Db, tenantId: number, customerId: number, account: GatewayAccountRow) {
-  const livemode = accountLivemode(account);
-  if (livemode === null) return null;
-  const modes = await customerGatewayModes(tx, tenantId, customerId);
-  if (!modes.has(!livemode)) return null;
-  const [ours, theirs] = livemode ? ['test', 'live'] : ['live', 'test'];
-  return `customer ${customerId} holds ${ours}-mode cards; gateway account ${account.id} is ${theirs}-mode: live and test data never mix`;
-}
-
+/** One gateway customer's: `resolveCustomers` with one customer (the same rules, one transaction). */
 export async function resolveCustomer(
   deps: AppDeps,
   actor: Actor,
@@ -92,52 +55,13 @@ export async function resolveCustomer(
   facts: GatewayCustomerFacts,
   opts: { matchBy: MatchBy; dryRun: boolean },
 ): Promise<ResolvedCustomer> {
-  const { tenantId } = actor;
-  if (opts.dryRun) {
-    const existing = await findExisting(deps.db, tenantId, account, facts, opts.matchBy);
-    if (existing === undefined) return { customerId: null, created: true };
-    const refusal = await modeRefusal(deps.db, tenantId, existing, account);
-    return refusal ? { refusal } : { customerId: existing, created: false };
-  }
-  return deps.db.transaction(async (tx) => {
-    await lockGatewayCustomerKey(tx, tenantId, account.id, facts.externalCustomerId);
-    const existing = await findExisting(tx, tenantId, account, facts, opts.matchBy);
-    if (existing !== undefined) {
-      const refusal = await modeRefusal(tx, tenantId, existing, account);
-      if (refusal) return { refusal };
-      await rememberGatewayCustomer(tx, tenantId, {
-        customerId: existing,
-        gatewayAccountId: account.id,
-        externalCustomerId: facts.externalCustomerId,
-      });
-      return { customerId: existing, created: false };
-    }
-    const { firstName, lastName } = splitName(gatewayText(facts.name, 100));
-    const row = await insertCustomer(tx, tenantId, {
-      firstName: firstName.slice(0, 50) || null,
-      lastName: lastName.slice(0, 50) || null,
-      email: gatewayText(facts.email, 255) || null,
-    });
-    await rememberGatewayCustomer(tx, tenantId, {
-      customerId: row.id,
-      gatewayAccountId: account.id,
-      externalCustomerId: facts.externalCustomerId,
-    });
-    const event = {
-      action: 'customers.create',
-      targetType: 'customers',
-      targetId: row.id,
-      details: { gatewayAccountId: account.id, externalCustomerId: facts.externalCustomerId },
-    };
-    await recordChange(tx, { ...actor, onCommit: undefined }, event, toCustomerDto(row));
-    return { customerId: row.id, created: true };
-  });
+  const resolved = await resolveCustomers(deps, actor, account, [facts], opts);
+  return resolved.get(facts.externalCustomerId)!;
 }
 
 /**
- * `resolveCustomer` for a chunk's gateway customers at once: the same rules (linked, else
- * matched, else created; live and test never mix), in one transaction with one statement per
- * step instead of one transaction per customer.
+ * Our customers for a chunk's gateway customers at once (linked, else matched, else created;
+ * live and test never mix), in one transaction with one statement per step.
  */
 export async function resolveCustomers(
   deps: AppDeps,

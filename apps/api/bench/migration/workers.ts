@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `cardbridge worker` processes for a benchmark, on the benchmark's PostgreSQL database. */
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const workerTs = path.join(root, 'apps', 'api', 'src', 'worker.ts');
+
+export async function startWorkers(opts: { databaseUrl: string; masterKey: string; count: number }) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-bench-'));
+  const workers: ChildProcess[] = [];
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', workerTs], {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: opts.databaseUrl,
+          CARDBRIDGE_DATA_DIR: dataDir,
+          CARDBRIDGE_MASTER_KEY: opts.masterKey,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      workers.push(child);
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+        if (out.includes('working on migration jobs')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+    });
+  await Promise.all(Array.from({ length: opts.count }, start));
+  return {
+    async stop() {
+      for (const w of workers) w.kill('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls a job until it is no longer queued or running. */
+export async function settledJob<T extends { status: string }>(get: () => Promise<T>): Promise<T> {
+  let job = await get();
+  while (job.status === 'queued' || job.status === 'running') {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await get();
+  }
+  return job;
+}
