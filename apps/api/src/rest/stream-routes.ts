@@ -65,14 +65,29 @@ export interface StreamRoute {
   handle(request: StreamRequest): Promise<StreamAnswer>;
 }
 
+/**
+ * What of a refused upload is still read (and thrown away) so the client, still sending, gets to
+ * read the answer: a server that stops reading and closes makes the client's next write fail,
+ * and the client may see that failure instead of the 413. Past this, the connection is closed.
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Whether the rest of the body is too much (or unknown) to read for nothing. */
+function closeRatherThanDrain(req: IncomingMessage, consumed: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return !Number.isFinite(declared) || declared - consumed > DRAIN_LIMIT_BYTES;
+}
+
 /** A refusal of the upload itself; `code` is what its audit row records. */
 class UploadRefused extends RestError {
   constructor(
     status: number,
     readonly code: string,
     message: string,
+    close = true,
   ) {
-    super(status, message, { connection: 'close' });
+    // Not closed: Node reads the rest of the body and discards it once the answer is sent.
+    super(status, message, close ? { connection: 'close' } : {});
   }
 }
 
@@ -98,11 +113,12 @@ function checkMediaType(contentType: string | undefined): void {
   );
 }
 
-const tooLarge = (maxBytes: number) =>
+const tooLarge = (maxBytes: number, close: boolean) =>
   new UploadRefused(
     413,
     'PAYLOAD_TOO_LARGE',
     `The file is larger than the ${maxBytes} bytes an upload may hold.`,
+    close,
   );
 
 /**
@@ -113,11 +129,12 @@ const tooLarge = (maxBytes: number) =>
 async function* uploadBody(req: IncomingMessage, maxBytes: number): AsyncGenerator<Uint8Array> {
   checkMediaType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw tooLarge(maxBytes, closeRatherThanDrain(req, 0));
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw tooLarge(maxBytes, closeRatherThanDrain(req, size));
     yield chunk;
   }
 }
