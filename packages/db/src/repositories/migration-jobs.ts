@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { migrationJobChunks, migrationJobItems, migrationJobs, paymentMethods } from '../schema.js';
-import { findCustomersForMatch } from './bulk-writes.js';
+import { findCustomersForMatch, insertMigrationItems, noteMigrationItems } from './bulk-writes.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
 
 export type MigrationJobRow = typeof migrationJobs.$inferSelect;
@@ -290,7 +290,7 @@ export async function insertMigrationItem(
   jobId: number,
   item: NewMigrationItem,
 ): Promise<void> {
-  await db.insert(migrationJobItems).values({ ...item, tenantId, jobId });
+  await insertMigrationItems(db, tenantId, jobId, [item]);
 }
 
 /**
@@ -333,10 +333,7 @@ export async function noteMigrationItem(
   jobId: number,
   item: NewMigrationItem,
 ): Promise<void> {
-  await db
-    .insert(migrationJobItems)
-    .values({ ...item, tenantId, jobId })
-    .onConflictDoNothing();
+  await noteMigrationItems(db, tenantId, jobId, [item]);
 }
 
 /** Which of these item keys the job has already settled. */
