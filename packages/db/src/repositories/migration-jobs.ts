@@ -14,6 +14,18 @@ export type NewMigrationItem = Omit<
 
 const jobOf = (tenantId: number, id: number) =>
   and(eq(migrationJobs.tenantId, tenantId), eq(migrationJobs.id, id));
+const chunkOf = (tenantId: number, jobId: number, chunkNo: number) =>
+  and(
+    eq(migrationJobChunks.tenantId, tenantId),
+    eq(migrationJobChunks.jobId, jobId),
+    eq(migrationJobChunks.chunkNo, chunkNo),
+  );
+const pendingChunksOf = (tenantId: number, jobId: number) =>
+  and(
+    eq(migrationJobChunks.tenantId, tenantId),
+    eq(migrationJobChunks.jobId, jobId),
+    eq(migrationJobChunks.status, 'pending'),
+  );
 
 export async function insertMigrationJob(
   db: Db,
@@ -163,13 +175,7 @@ export async function getMigrationChunk(
   const [row] = await db
     .select()
     .from(migrationJobChunks)
-    .where(
-      and(
-        eq(migrationJobChunks.tenantId, tenantId),
-        eq(migrationJobChunks.jobId, jobId),
-        eq(migrationJobChunks.chunkNo, chunkNo),
-      ),
-    );
+    .where(chunkOf(tenantId, jobId, chunkNo));
   return row;
 }
 
@@ -185,11 +191,7 @@ export async function growMigrationChunkRows(
   rows: number,
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    const where = and(
-      eq(migrationJobChunks.tenantId, tenantId),
-      eq(migrationJobChunks.jobId, jobId),
-      eq(migrationJobChunks.chunkNo, chunkNo),
-    );
+    const where = chunkOf(tenantId, jobId, chunkNo);
     const [chunk] = await tx
       .select({ rows: migrationJobChunks.rows })
       .from(migrationJobChunks)
@@ -208,13 +210,7 @@ export async function noteMigrationChunkAttempt(db: Db, tenantId: number, jobId:
   await db
     .update(migrationJobChunks)
     .set({ attempts: sql`${migrationJobChunks.attempts} + 1` })
-    .where(
-      and(
-        eq(migrationJobChunks.tenantId, tenantId),
-        eq(migrationJobChunks.jobId, jobId),
-        eq(migrationJobChunks.chunkNo, chunkNo),
-      ),
-    );
+    .where(chunkOf(tenantId, jobId, chunkNo));
 }
 
 export async function finishMigrationChunk(
@@ -228,14 +224,7 @@ export async function finishMigrationChunk(
   await db
     .update(migrationJobChunks)
     .set({ status, doneAt: new Date(), payload: sql`'null'::jsonb` })
-    .where(
-      and(
-        eq(migrationJobChunks.tenantId, tenantId),
-        eq(migrationJobChunks.jobId, jobId),
-        eq(migrationJobChunks.chunkNo, chunkNo),
-        eq(migrationJobChunks.status, 'pending'),
-      ),
-    );
+    .where(and(chunkOf(tenantId, jobId, chunkNo), eq(migrationJobChunks.status, 'pending')));
 }
 
 /**
@@ -256,13 +245,7 @@ export async function pendingMigrationChunks(db: Db, tenantId: number, jobId: nu
   const rows = await db
     .select({ chunkNo: migrationJobChunks.chunkNo })
     .from(migrationJobChunks)
-    .where(
-      and(
-        eq(migrationJobChunks.tenantId, tenantId),
-        eq(migrationJobChunks.jobId, jobId),
-        eq(migrationJobChunks.status, 'pending'),
-      ),
-    )
+    .where(pendingChunksOf(tenantId, jobId))
     .orderBy(asc(migrationJobChunks.chunkNo));
   return rows.map((r) => r.chunkNo);
 }
@@ -271,13 +254,7 @@ export async function cancelPendingMigrationChunks(db: Db, tenantId: number, job
   await db
     .update(migrationJobChunks)
     .set({ status: 'cancelled', doneAt: new Date() })
-    .where(
-      and(
-        eq(migrationJobChunks.tenantId, tenantId),
-        eq(migrationJobChunks.jobId, jobId),
-        eq(migrationJobChunks.status, 'pending'),
-      ),
-    );
+    .where(pendingChunksOf(tenantId, jobId));
 }
 
 /**
