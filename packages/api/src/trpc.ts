@@ -103,7 +103,9 @@ function targetOf(input: unknown, output: unknown): string | null {
     return o.id ?? pick(o.tenant) ?? pick(o.apiKey);
   };
   const id = pick(input) ?? pick(output);
-  return id === undefined ? null : String(id);
+  // Raw input is anything a client sent (`{ id: { toString: "" } }` too): only a number or a
+  // string names a target; String() of a hostile object would throw.
+  return typeof id === 'number' || typeof id === 'string' ? String(id).slice(0, 100) : null;
 }
 
 /**

@@ -30,6 +30,16 @@ describe('audit trail and logs', () => {
     expect(events[0]!.origin).toBe('internal');
   });
 
+  it('audits a refused input whose id is a hostile object as a 400 with no target, never a 500', async () => {
+    const other = await app.tenant();
+    const hostile = { id: { toString: '' } } as unknown as { id: number };
+    await expect(other.caller.paymentMethods.setDefault(hostile)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    const [event] = await eventsOf(other.tenantId);
+    expect(event).toMatchObject({ action: 'paymentMethods.setDefault', outcome: 'failure', targetId: null });
+  });
+
   it('records failed authentication without the secret', async () => {
     const bogus = `cbk_abcdefabcdef_${'Z'.repeat(43)}`;
     await app
