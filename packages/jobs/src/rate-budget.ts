@@ -7,10 +7,26 @@ import { blockRateBudget, type Db, reserveRateSlot } from '@cardbridge/db';
  */
 
 export interface BudgetRate {
-  /** Requests per second for the whole account, across all workers. */
+  /** The account's limit: requests per second for the whole account, across all workers. */
   perSecond: number;
-  /** Unused budget that may be spent at once, in seconds of rate (default 0.1 s). */
-  burstSeconds?: number;
+}
+
+/**
+ * The share of the limit requests are paced at. A gateway counts a request when it arrives, so
+ * an event loop late by a few milliseconds or uneven network latency bunches requests paced
+ * exactly at the limit into more than the limit within some second — and one 429 stops the
+ * whole account for its Retry-After (a second at Stripe), far more than this margin costs.
+ */
+export const PACED_SHARE = 0.97;
+
+/**
+ * How requests are spaced: `intervalMs` apart, no unused budget spent at once (`burstMs` 0),
+ * so any one second holds at most `PACED_SHARE × limit + 1` starts — a limit of 100 keeps two
+ * requests of margin for lateness.
+ */
+export function paceOf(rate: BudgetRate): { intervalMs: number; burstMs: number } {
+  if (!(rate.perSecond > 0)) throw new RangeError('perSecond must be > 0');
+  return { intervalMs: 1000 / (rate.perSecond * PACED_SHARE), burstMs: 0 };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -26,14 +42,8 @@ export class RateBudget {
 
   /** Waits for the next request slot of the account. */
   async acquire(gatewayAccountId: number, rate: BudgetRate): Promise<void> {
-    if (!(rate.perSecond > 0)) throw new RangeError('perSecond must be > 0');
-    const intervalMs = 1000 / rate.perSecond;
-    const waitMs = await reserveRateSlot(
-      this.#db,
-      gatewayAccountId,
-      intervalMs,
-      (rate.burstSeconds ?? 0.1) * 1000,
-    );
+    const { intervalMs, burstMs } = paceOf(rate);
+    const waitMs = await reserveRateSlot(this.#db, gatewayAccountId, intervalMs, burstMs);
     if (waitMs >= 1) await this.#sleep(waitMs);
   }
 

@@ -165,6 +165,8 @@ export function seedDemo(store: Store, opts: SeedOptions = {}): SeededCustomer[]
   if (account !== null && !/^acct_[A-Za-z0-9_]+$/.test(account)) {
     throw new TypeError('stripeAccount must look like acct_…');
   }
+  // A named account seen first here opens before the customers seeded into it, as at Stripe.
+  if (account !== null) store.connectAccount(account, { created: Math.max(0, plan.createdFrom - 30 * DAY) });
   const seeded = seedAccount(store, plan, account, customers);
   for (let k = 1; k <= connectAccounts; k++) {
     const id = connectSeededAccount(store, plan, k);

@@ -94,7 +94,8 @@ await rateBound.close();
 
 const [held] = rowsOf<{ n: number; distinct_cards: number; customers: number }>(
   await app.database.db.execute(sql`select count(*)::int as n, count(distinct external_card_id)::int as distinct_cards,
-    count(distinct customer_id)::int as customers from payment_methods where tenant_id = ${t.tenantId} and status = 'active'`),
+    count(distinct customer_id)::int as customers from payment_methods
+    where tenant_id = ${t.tenantId} and gateway_account_id = ${account} and status = 'active'`),
 );
 await workers.stop();
 await app.close();

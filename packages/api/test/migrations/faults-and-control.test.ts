@@ -1,3 +1,4 @@
+import { sql } from '@cardbridge/db/testing';
 import { type StripeEmulator, startStripeEmulator } from '@cardbridge/stripe-emulator';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { allItems, type Caller, heldCards, settled, stripeCards } from './job-he
  */
 
 const secretKey = 'sk_test_migrations_faults_1';
+const CONTROL_ACCOUNT = 'acct_migrationsControl1';
 
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
   for (;;) {
@@ -28,12 +30,26 @@ describe('migration job: faults, pause, resume, cancel', () => {
   let t: TestTenant;
   let accountId: number;
   let expected: Awaited<ReturnType<typeof stripeCards>>;
+  let controlCards: Awaited<ReturnType<typeof stripeCards>>;
+
+  /** Runs plain SQL statements (a trigger for a test), one at a time as PGlite wants them. */
+  async function execute(...statements: string[]) {
+    for (const statement of statements) await app.deps.db.execute(sql.raw(statement));
+  }
 
   beforeAll(async () => {
     emulator = await startStripeEmulator();
     stripe = emulatorStripe(emulator.url, secretKey);
     await emulator.seedDemo({ seed: 91, customers: 25, cardsPerCustomer: 2 });
     expected = await stripeCards(stripe);
+    await emulator.seedDemo({
+      seed: 92,
+      stripeAccount: CONTROL_ACCOUNT,
+      customers: 240,
+      cardsPerCustomer: 1,
+      paymentMethodsPerCustomer: 0,
+    });
+    controlCards = await stripeCards(stripe, CONTROL_ACCOUNT);
     app = await createTestApp();
     await app.deps.jobs.work(migrationHandlers(app.deps));
     t = await app.tenant();
@@ -46,7 +62,7 @@ describe('migration job: faults, pause, resume, cancel', () => {
   });
 
   /** Every Stripe card held exactly once, under one customer per Stripe customer. */
-  async function expectExactlyWhatStripeHolds(caller: Caller, jobIds: number[]) {
+  async function expectExactlyWhatStripeHolds(caller: Caller, jobIds: number[], cards = expected) {
     const customers = new Map<string, number>();
     for (const id of jobIds) {
       for (const item of await allItems(caller, id)) {
@@ -55,9 +71,9 @@ describe('migration job: faults, pause, resume, cancel', () => {
     }
     expect(new Set(customers.values()).size).toBe(customers.size);
     const held = await heldCards(caller, customers.values());
-    expect(new Set(held.keys())).toEqual(new Set(expected.keys()));
+    expect(new Set(held.keys())).toEqual(new Set(cards.keys()));
     for (const [cardId, pm] of held) {
-      expect(customers.get(expected.get(cardId)!.customer)).toBe(pm.customerId);
+      expect(customers.get(cards.get(cardId)!.customer)).toBe(pm.customerId);
     }
   }
 
@@ -82,61 +98,102 @@ describe('migration job: faults, pause, resume, cancel', () => {
     }
   });
 
-  it('pause stops every worker at its next row; resume finishes exactly once; control errors name the state', async () => {
-    const other = await app.tenant();
+  /**
+   * A tenant reading the Connect account seeded for pause and cancel: 240 customers make
+   * several chunks, so a job can be stopped between them.
+   */
+  async function controlTenant() {
+    const tenant = await app.tenant();
     const account = (
-      await other.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url })
+      await tenant.caller.gatewayAccounts.create({
+        type: 'stripe',
+        secretKey,
+        apiBase: emulator.url,
+        connectedAccountId: CONTROL_ACCOUNT,
+      })
     ).id;
-    // Slow enough (5 requests/s for 26 requests) to be paused half way.
-    const created = await other.caller.migrations.create({
-      source: { kind: 'stripe_account', gatewayAccountId: account, requestsPerSecond: 5 },
-    });
-    await until(
-      () => other.caller.migrations.get({ id: created.id }),
-      (j) => j.progress.done > 0,
+    return { tenant, source: { kind: 'stripe_account' as const, gatewayAccountId: account } };
+  }
+
+  /**
+   * The tenant's running job is paused in the transaction that reports its first rows (a
+   * status change, as migrations.pause makes it): deterministically in the middle of the job.
+   * Returns the job once it is neither queued nor running (chunks under way may still finish).
+   */
+  async function pausedAtFirstRows(tenant: TestTenant, create: () => Promise<{ id: number }>) {
+    await execute(
+      `create function cardbridge_test_pause() returns trigger language plpgsql as $$
+        begin
+          if new.tenant_id = ${tenant.tenantId}
+            and (select status from migration_jobs where id = new.job_id) = 'running' then
+            update migration_jobs set status = 'paused' where id = new.job_id;
+          end if;
+          return new;
+        end $$`,
+      `create trigger cardbridge_test_pause after insert on migration_job_items
+        for each row execute function cardbridge_test_pause()`,
     );
-    const paused = await other.caller.migrations.pause({ id: created.id });
+    try {
+      const { id } = await create();
+      return await until(
+        () => tenant.caller.migrations.get({ id }),
+        (j) => !['queued', 'running'].includes(j.status),
+      );
+    } finally {
+      await execute(
+        'drop trigger cardbridge_test_pause on migration_job_items',
+        'drop function cardbridge_test_pause()',
+      );
+    }
+  }
+
+  it('pause stops every worker at its next row; resume finishes exactly once; control errors name the state', async () => {
+    const { tenant, source } = await controlTenant();
+    const first = await tenant.caller.migrations.create({ source });
+    // A client's pause, while the account is still being listed (5 requests/s: ~2 s).
+    const slow = await tenant.caller.migrations.create({ source: { ...source, requestsPerSecond: 5 } });
+    expect((await tenant.caller.migrations.pause({ id: slow.id })).status).toBe('paused');
+    await tenant.caller.migrations.cancel({ id: slow.id });
+    await settled(tenant.caller, first.id);
+
+    const other = await controlTenant();
+    const paused = await pausedAtFirstRows(other.tenant, () =>
+      other.tenant.caller.migrations.create({ source: other.source }),
+    );
     expect(paused.status).toBe('paused');
-    await expect(other.caller.migrations.pause({ id: created.id })).rejects.toThrow(
+    expect(paused.progress.done).toBeGreaterThan(0);
+    expect(paused.progress.done).toBeLessThan(controlCards.size);
+    await expect(other.tenant.caller.migrations.pause({ id: paused.id })).rejects.toThrow(
       /Cannot pause migration job .* it is paused/,
     );
-    expect((await other.caller.migrations.get({ id: created.id })).status).toBe('paused');
 
-    const resumed = await other.caller.migrations.resume({ id: created.id });
+    const resumed = await other.tenant.caller.migrations.resume({ id: paused.id });
     expect(resumed.status).toBe('running');
-    const done = await settled(other.caller, created.id);
+    const done = await settled(other.tenant.caller, paused.id);
     expect(done.status).toBe('completed');
-    expect(done.progress.counts).toEqual({ created: expected.size });
-    await expectExactlyWhatStripeHolds(other.caller, [created.id]);
+    expect(done.progress.counts).toEqual({ created: controlCards.size });
+    await expectExactlyWhatStripeHolds(other.tenant.caller, [paused.id], controlCards);
   });
 
   it('cancel stops the job for good; a new run imports the rest, once', async () => {
-    const other = await app.tenant();
-    const account = (
-      await other.caller.gatewayAccounts.create({ type: 'stripe', secretKey, apiBase: emulator.url })
-    ).id;
-    const source = { kind: 'stripe_account' as const, gatewayAccountId: account, requestsPerSecond: 5 };
-    const first = await other.caller.migrations.create({ source });
-    await until(
-      () => other.caller.migrations.get({ id: first.id }),
-      (j) => j.progress.done > 0,
-    );
-    expect((await other.caller.migrations.cancel({ id: first.id })).status).toBe('cancelled');
-    await expect(other.caller.migrations.resume({ id: first.id })).rejects.toThrow(/it is cancelled/);
-    const cancelled = await other.caller.migrations.get({ id: first.id });
-    expect(cancelled.progress.done).toBeLessThan(expected.size);
+    const { tenant, source } = await controlTenant();
+    const first = await pausedAtFirstRows(tenant, () => tenant.caller.migrations.create({ source }));
+    expect((await tenant.caller.migrations.cancel({ id: first.id })).status).toBe('cancelled');
+    await expect(tenant.caller.migrations.resume({ id: first.id })).rejects.toThrow(/it is cancelled/);
+    const cancelled = await tenant.caller.migrations.get({ id: first.id });
+    expect(cancelled.progress.done).toBeGreaterThan(0);
+    expect(cancelled.progress.done).toBeLessThan(controlCards.size);
 
-    const second = await settled(
-      other.caller,
-      (await other.caller.migrations.create({ source: { ...source, requestsPerSecond: 1000 } })).id,
-    );
-    // Rows the cancelled job finished are unchanged now; a row it was in the middle of is either.
-    const after = await other.caller.migrations.get({ id: first.id });
-    expect((second.progress.counts.created ?? 0) + (second.progress.counts.unchanged ?? 0)).toBe(
-      expected.size,
-    );
-    expect(second.progress.counts.unchanged).toBe(after.progress.done);
-    await expectExactlyWhatStripeHolds(other.caller, [first.id, second.id]);
+    const second = await settled(tenant.caller, (await tenant.caller.migrations.create({ source })).id);
+    // Rows the cancelled job finished (chunks under way when it stopped finish their rows) are
+    // unchanged now, the rest created: each card once.
+    const finished = (await tenant.caller.migrations.get({ id: first.id })).progress.done;
+    expect(finished).toBeLessThan(controlCards.size);
+    expect(second.progress.counts).toEqual({
+      created: controlCards.size - finished,
+      unchanged: finished,
+    });
+    await expectExactlyWhatStripeHolds(tenant.caller, [first.id, second.id], controlCards);
   });
 
   it('another tenant cannot see or control the job', async () => {

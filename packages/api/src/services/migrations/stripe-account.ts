@@ -12,6 +12,7 @@ import {
 import { requireGatewayAccount } from '../gateway-accounts.js';
 import { deletedAtGateway, driftOf, followGatewayCard, importListedCard } from '../payment-methods/index.js';
 import { rowActor } from './actor.js';
+import { atOnce } from './at-once.js';
 import { accountLivemode } from './budget.js';
 import { type JobContext, JobFailure, type MigrationKindModule } from './context.js';
 import { type MatchBy, resolveCustomer } from './customers.js';
@@ -51,9 +52,9 @@ interface WindowState {
  */
 const WINDOWS = 8;
 
-function windowsOf(created: number, now: number, n: number): WindowState[] {
-  const start = Math.min(created, now);
-  const step = Math.max(1, Math.ceil((now - start) / n));
+function windowsOf(created: number, end: number, n: number): WindowState[] {
+  const start = Math.min(created, end);
+  const step = Math.max(1, Math.ceil((end - start) / n));
   return Array.from({ length: n }, (_, i) => ({
     gte: i === 0 ? null : start + i * step,
     lt: i === n - 1 ? null : start + (i + 1) * step,
@@ -68,6 +69,12 @@ interface ChunkPayload {
 }
 
 const PAGE = 100;
+
+/**
+ * Customers of a chunk whose further cards are asked for at once: with a PaymentMethod list per
+ * customer at the gateway's latency, one at a time would leave most of the budget unused.
+ */
+const CUSTOMERS_AT_ONCE = 8;
 
 function sourceOf(ctx: JobContext): Source {
   if (ctx.source.kind !== 'stripe_account') throw new JobFailure('not a Stripe account job');
@@ -132,26 +139,75 @@ async function readWindow(
   start: WindowState,
 ): Promise<boolean> {
   const w = { ...start };
-  while (!w.done) {
-    if (await ctx.stopped()) return false;
-    const page = await listing.listCustomers({
+  const pageAfter = (startingAfter: string | null) =>
+    listing.listCustomers({
       limit: PAGE,
       ...(w.gte !== null ? { createdGte: w.gte } : {}),
       ...(w.lt !== null ? { createdLt: w.lt } : {}),
-      ...(w.startingAfter ? { startingAfter: w.startingAfter } : {}),
+      ...(startingAfter ? { startingAfter } : {}),
     });
-    const last = page.data.at(-1);
-    w.done = !page.hasMore || last === undefined;
-    w.startingAfter = last?.externalCustomerId ?? w.startingAfter;
-    if (page.data.length > 0) {
-      const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
-      const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
-      await ctx.appendChunk({ payload, rows }, { [key]: w });
-    } else {
-      await ctx.patchCheckpoint({ [key]: w });
+  let next = w.done || (await ctx.stopped()) ? undefined : pageAfter(w.startingAfter);
+  try {
+    while (next) {
+      const page = await next;
+      next = undefined;
+      const last = page.data.at(-1);
+      w.done = !page.hasMore || last === undefined;
+      w.startingAfter = last?.externalCustomerId ?? w.startingAfter;
+      // The next page is asked for while this one is written: a window's pace is the gateway's
+      // latency, not latency plus our write. Its answer counts only after the checkpoint moved.
+      if (!w.done && !(await ctx.stopped())) next = pageAfter(w.startingAfter);
+      if (page.data.length > 0) {
+        const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
+        const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
+        await ctx.appendChunk({ payload, rows }, { [key]: w });
+      } else {
+        await ctx.patchCheckpoint({ [key]: w });
+      }
     }
+  } finally {
+    // A write that failed leaves no request of this attempt running after the task ends.
+    await next?.catch(() => {});
   }
-  return true;
+  return w.done;
+}
+
+/**
+ * Cuts the account into windows, from its creation to its newest customer. Rather than wait for
+ * the account before listing, its newest page is asked for alongside: when it lies in the last
+ * window it is that window's first page (and when it is the whole account, the whole listing);
+ * otherwise it is dropped, one request spent.
+ */
+async function startWindows(
+  ctx: JobContext,
+  account: GatewayAccountRow,
+  listing: NonNullable<PaymentGateway['listing']>,
+): Promise<Checkpoint> {
+  const [created, newest] = await Promise.all([
+    listing.accountCreated(),
+    listing.listCustomers({ limit: PAGE }),
+  ]);
+  // Up to the newest customer, not to now: no window is spent on a stretch nobody joined in,
+  // and the newest page falls in the last window (unbounded above) unless that one is small.
+  const end = (newest.data[0]?.created ?? Math.floor(Date.now() / 1000)) + 1;
+  const windows = windowsOf(created, end, WINDOWS);
+  const last = windows.at(-1)!;
+  const tail = newest.data.at(-1);
+  const whole = !newest.hasMore;
+  const inLast = tail !== undefined && newest.data.every((c) => last.gte === null || c.created >= last.gte);
+  if (whole) for (const w of windows) w.done = true;
+  else if (inLast) last.startingAfter = tail.externalCustomerId;
+  const patch: Record<string, unknown> = { windows: windows.length };
+  windows.forEach((w, i) => {
+    patch[`w${i}`] = w;
+  });
+  if ((whole || inLast) && newest.data.length > 0) {
+    const payload: ChunkPayload = { gatewayAccountId: account.id, customers: newest.data };
+    const rows = newest.data.reduce((n, c) => n + c.cards.length, 0);
+    await ctx.appendChunk({ payload, rows }, patch);
+    return (await ctx.patchCheckpoint({})) as Checkpoint;
+  }
+  return (await ctx.patchCheckpoint(patch)) as Checkpoint;
 }
 
 async function readSource(ctx: JobContext): Promise<boolean> {
@@ -169,14 +225,7 @@ async function readSource(ctx: JobContext): Promise<boolean> {
     const index = cp.accountIndex ?? 0;
     const account = await stripeAccount(ctx, accounts[index]!);
     const { listing } = await listingOf(ctx, account);
-    if (cp.windows == null) {
-      const windows = windowsOf(await listing.accountCreated(), Math.floor(Date.now() / 1000) + 1, WINDOWS);
-      const patch: Record<string, unknown> = { windows: windows.length };
-      windows.forEach((w, i) => {
-        patch[`w${i}`] = w;
-      });
-      cp = (await ctx.patchCheckpoint(patch)) as Checkpoint;
-    }
+    if (cp.windows == null) cp = await startWindows(ctx, account, listing);
     const keys = Array.from({ length: cp.windows ?? 0 }, (_, i) => `w${i}` as const);
     // Every reader ends before the task does (a failed task is retried: no reader of this
     // attempt may still be appending then).
@@ -413,12 +462,14 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
   const account = await stripeAccount(ctx, payload.gatewayAccountId);
   const gateway = await ctx.gatewayFor(account);
   const source = sourceOf(ctx);
-  // Each customer's cards first: the gateway is asked only where the page did not say it all.
-  const gathered: ListedWithCards[] = [];
-  for (const customer of payload.customers) {
-    if (await ctx.stopped()) return false;
-    gathered.push({ customer, cards: await cardsOf(gateway, customer, source) });
-  }
+  // Each customer's cards first: the gateway is asked only where the page did not say it all,
+  // for several customers at once (reads only; the account's budget paces them).
+  if (await ctx.stopped()) return false;
+  const gathered: ListedWithCards[] = await atOnce(
+    payload.customers,
+    async (customer) => ({ customer, cards: await cardsOf(gateway, customer, source) }),
+    CUSTOMERS_AT_ONCE,
+  );
   if (await ctx.stopped()) return false;
   const found = gathered.reduce((n, g) => n + g.cards.length, 0);
   if (found > chunk.rows)
