@@ -23,6 +23,7 @@ export class RequestStats {
   #byStatus = new Map<number, number>();
   #byAccount = new Map<string, RequestCounts>();
   #byRoute = new Map<string, RequestCounts>();
+  #arrivals: number[] = [];
 
   constructor(now = Date.now()) {
     this.#since = now;
@@ -40,6 +41,7 @@ export class RequestStats {
   received(counted: Counted, now = Date.now()): void {
     this.#first ??= now;
     this.#last = now;
+    this.#arrivals.push(now);
     this.#total.requests++;
     this.#row(this.#byAccount, counted.account).requests++;
     this.#row(this.#byRoute, counted.route).requests++;
@@ -69,6 +71,12 @@ export class RequestStats {
     this.#byStatus = new Map();
     this.#byAccount = new Map();
     this.#byRoute = new Map();
+    this.#arrivals = [];
+  }
+
+  /** When each counted request arrived (ms), in order: a benchmark's rate over any stretch. */
+  arrivals(): number[] {
+    return [...this.#arrivals];
   }
 
   snapshot(): EmulatorRequestStats {

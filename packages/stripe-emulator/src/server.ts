@@ -515,6 +515,9 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     resetRequestStats() {
       requestStats.reset(clock());
     },
+    requestArrivals() {
+      return requestStats.arrivals();
+    },
     async seedDemo(seedOpts) {
       return seedDemo(store, seedOpts);
     },

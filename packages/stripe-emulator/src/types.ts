@@ -168,6 +168,8 @@ export interface StripeEmulator {
   /** /v1 traffic counts since start-up or `resetRequestStats()`. */
   requestStats(): EmulatorRequestStats;
   resetRequestStats(): void;
+  /** When each request counted by `requestStats` arrived (ms since the epoch), in order. */
+  requestArrivals(): number[];
   /**
    * Seeds demo customers/cards into an account (default platform account), and with
    * `connectCustomers` into the seed's Connect account too, and returns what it made, for printing.

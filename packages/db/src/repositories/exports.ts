@@ -66,11 +66,13 @@ export async function findExportByKey(
   db: Db,
   tenantId: number,
   exportKey: string,
+  opts: { forUpdate?: boolean } = {},
 ): Promise<PaymentMethodExportRow | undefined> {
-  const [row] = await db
+  const query = db
     .select()
     .from(paymentMethodExports)
     .where(and(eq(paymentMethodExports.tenantId, tenantId), eq(paymentMethodExports.exportKey, exportKey)));
+  const [row] = opts.forUpdate ? await query.for('update') : await query;
   return row;
 }
 

@@ -131,32 +131,42 @@ async function connectAccounts(ctx: JobContext, platform: GatewayAccountRow, wan
   return accounts;
 }
 
+type Listing = NonNullable<PaymentGateway['listing']>;
+type CustomerPage = Awaited<ReturnType<Listing['listCustomers']>>;
+
+/** A window's next page: after `w.startingAfter`, or its first. */
+const pageOf = (listing: Listing, w: WindowState): Promise<CustomerPage> =>
+  listing.listCustomers({
+    limit: PAGE,
+    ...(w.gte !== null ? { createdGte: w.gte } : {}),
+    ...(w.lt !== null ? { createdLt: w.lt } : {}),
+    ...(w.startingAfter ? { startingAfter: w.startingAfter } : {}),
+  });
+
+/**
+ * Reads a window to its end, from `first` (its next page, already asked for). Each next page
+ * is asked for before the last one is written, so a window's pace is the gateway's latency,
+ * not latency plus our writes; an answer counts only once the checkpoint before it is written.
+ * Stops (false) when the job is paused or cancelled, one request spent in vain at most.
+ */
 async function readWindow(
   ctx: JobContext,
   account: GatewayAccountRow,
-  listing: NonNullable<PaymentGateway['listing']>,
+  listing: Listing,
   key: `w${number}`,
   start: WindowState,
+  first: Promise<CustomerPage>,
 ): Promise<boolean> {
   const w = { ...start };
-  const pageAfter = (startingAfter: string | null) =>
-    listing.listCustomers({
-      limit: PAGE,
-      ...(w.gte !== null ? { createdGte: w.gte } : {}),
-      ...(w.lt !== null ? { createdLt: w.lt } : {}),
-      ...(startingAfter ? { startingAfter } : {}),
-    });
-  let next = w.done || (await ctx.stopped()) ? undefined : pageAfter(w.startingAfter);
+  let next: Promise<CustomerPage> | undefined = first;
   try {
     while (next) {
-      const page = await next;
+      const page: CustomerPage = await next;
       next = undefined;
       const last = page.data.at(-1);
       w.done = !page.hasMore || last === undefined;
       w.startingAfter = last?.externalCustomerId ?? w.startingAfter;
-      // The next page is asked for while this one is written: a window's pace is the gateway's
-      // latency, not latency plus our write. Its answer counts only after the checkpoint moved.
-      if (!w.done && !(await ctx.stopped())) next = pageAfter(w.startingAfter);
+      if (!w.done) next = pageOf(listing, w);
       if (page.data.length > 0) {
         const payload: ChunkPayload = { gatewayAccountId: account.id, customers: page.data };
         const rows = page.data.reduce((n, c) => n + c.cards.length, 0);
@@ -164,25 +174,22 @@ async function readWindow(
       } else {
         await ctx.patchCheckpoint({ [key]: w });
       }
+      if (next && (await ctx.stopped())) return false;
     }
   } finally {
-    // A write that failed leaves no request of this attempt running after the task ends.
+    // No request of this attempt outlives it (a failed task is retried meanwhile).
     await next?.catch(() => {});
   }
-  return w.done;
+  return true;
 }
 
 /**
  * Cuts the account into windows, from its creation to its newest customer. Rather than wait for
  * the account before listing, its newest page is asked for alongside: when it lies in the last
  * window it is that window's first page (and when it is the whole account, the whole listing);
- * otherwise it is dropped, one request spent.
+ * otherwise it is dropped, one request spent. Returns the windows and how to record them.
  */
-async function startWindows(
-  ctx: JobContext,
-  account: GatewayAccountRow,
-  listing: NonNullable<PaymentGateway['listing']>,
-): Promise<Checkpoint> {
+async function planWindows(ctx: JobContext, account: GatewayAccountRow, listing: Listing) {
   const [created, newest] = await Promise.all([
     listing.accountCreated(),
     listing.listCustomers({ limit: PAGE }),
@@ -197,17 +204,52 @@ async function startWindows(
   const inLast = tail !== undefined && newest.data.every((c) => last.gte === null || c.created >= last.gte);
   if (whole) for (const w of windows) w.done = true;
   else if (inLast) last.startingAfter = tail.externalCustomerId;
-  const patch: Record<string, unknown> = { windows: windows.length };
+  const patch: Checkpoint = { windows: windows.length };
   windows.forEach((w, i) => {
     patch[`w${i}`] = w;
   });
-  if ((whole || inLast) && newest.data.length > 0) {
-    const payload: ChunkPayload = { gatewayAccountId: account.id, customers: newest.data };
-    const rows = newest.data.reduce((n, c) => n + c.cards.length, 0);
-    await ctx.appendChunk({ payload, rows }, patch);
-    return (await ctx.patchCheckpoint({})) as Checkpoint;
+  const record = async () => {
+    if ((whole || inLast) && newest.data.length > 0) {
+      const payload: ChunkPayload = { gatewayAccountId: account.id, customers: newest.data };
+      const rows = newest.data.reduce((n, c) => n + c.cards.length, 0);
+      await ctx.appendChunk({ payload, rows }, patch as Record<string, unknown>);
+    } else {
+      await ctx.patchCheckpoint(patch as Record<string, unknown>);
+    }
+  };
+  return { patch, record };
+}
+
+/**
+ * Reads an account's windows at once, each from its checkpoint; false when the job stopped.
+ * The windows' first pages are asked for at once, then `recorded` (the windows' checkpoint
+ * being written, for a first read) is awaited before any answer is used.
+ */
+async function readWindows(
+  ctx: JobContext,
+  cp: Checkpoint,
+  account: GatewayAccountRow,
+  listing: Listing,
+  recorded: () => Promise<void> = async () => {},
+) {
+  const open = Array.from({ length: cp.windows ?? 0 }, (_, i) => `w${i}` as const).flatMap((key) => {
+    const w = cp[key];
+    return w && !w.done ? [{ key, w, first: pageOf(listing, w) }] : [];
+  });
+  try {
+    await recorded();
+  } catch (error) {
+    await Promise.allSettled(open.map((o) => o.first));
+    throw error;
   }
-  return (await ctx.patchCheckpoint(patch)) as Checkpoint;
+  // Every reader ends before the task does (a failed task is retried: no reader of this
+  // attempt may still be appending then).
+  const results = await Promise.allSettled(
+    open.map(({ key, w, first }) => readWindow(ctx, account, listing, key, w, first)),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.every((r) => r.status === 'fulfilled' && r.value);
 }
 
 async function readSource(ctx: JobContext): Promise<boolean> {
@@ -222,24 +264,19 @@ async function readSource(ctx: JobContext): Promise<boolean> {
   }
   const accounts = cp.accounts ?? [];
   while ((cp.accountIndex ?? 0) < accounts.length) {
+    if (await ctx.stopped()) return false;
     const index = cp.accountIndex ?? 0;
     const account = await stripeAccount(ctx, accounts[index]!);
     const { listing } = await listingOf(ctx, account);
-    if (cp.windows == null) cp = await startWindows(ctx, account, listing);
-    const keys = Array.from({ length: cp.windows ?? 0 }, (_, i) => `w${i}` as const);
-    // Every reader ends before the task does (a failed task is retried: no reader of this
-    // attempt may still be appending then).
-    const results = await Promise.allSettled(
-      keys.map((key) => {
-        const w = cp[key];
-        return w && !w.done ? readWindow(ctx, account, listing, key, w) : Promise.resolve(true);
-      }),
-    );
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    if (results.some((r) => r.status === 'fulfilled' && !r.value)) return false;
+    let recorded: (() => Promise<void>) | undefined;
+    if (cp.windows == null) {
+      const plan = await planWindows(ctx, account, listing);
+      cp = { ...cp, ...plan.patch };
+      recorded = plan.record;
+    }
+    if (!(await readWindows(ctx, cp, account, listing, recorded))) return false;
     const next: Record<string, unknown> = { accountIndex: index + 1, windows: null };
-    for (const key of keys) next[key] = null;
+    for (let i = 0; i < (cp.windows ?? 0); i++) next[`w${i}`] = null;
     cp = (await ctx.patchCheckpoint(next)) as Checkpoint;
   }
   return true;

@@ -35,7 +35,11 @@ export interface ExportRef {
   externalCustomerId: string | null;
 }
 
-/** The copy arrived: the export succeeds, with its intent, in one audited transaction. */
+/**
+ * The copy arrived: the export succeeds, with its intent, in one audited transaction — once.
+ * Two attempts may both find the copy (one that made it, one reconciling it meanwhile); the
+ * record's lock lets the second see the first's success and return it without a second change.
+ */
 export async function completeExport(
   deps: AppDeps,
   actor: Actor,
@@ -43,8 +47,9 @@ export async function completeExport(
   externalCardId: string,
 ): Promise<PaymentMethodExportDto> {
   return deps.db.transaction(async (tx) => {
-    const record = await findExportByKey(tx, ref.tenantId, ref.exportKey);
+    const record = await findExportByKey(tx, ref.tenantId, ref.exportKey, { forUpdate: true });
     if (!record) throw new DomainError('INTERNAL', `No export with key ${ref.exportKey}.`);
+    if (record.status === 'succeeded') return toExportDto(record);
     const done = await updateExport(tx, ref.tenantId, record.id, {
       status: 'succeeded',
       externalCustomerId: ref.externalCustomerId,
