@@ -11,6 +11,8 @@ import {
   insertTenant,
   listActiveCardKeys,
   listAuditEvents,
+  listMigrationItems,
+  noteMigrationItems,
   pendingMigrationChunks,
   reservePaymentMethodIds,
 } from '../src/index.js';
@@ -87,6 +89,22 @@ describe('batch writes of file imports on the real migrations', () => {
     ]);
     const [event] = await listAuditEvents(h.db, tenant.id);
     expect(event!.details).toEqual({ requestId: 'r1', nested: { a: [1, 'two'] } });
+  });
+
+  it('a column some rows set and others leave unset gets its default in those others, not null', async () => {
+    const tenant = await insertTenant(h.db, { name: 'batch-mixed' });
+    const job = await insertMigrationJob(h.db, tenant.id, { kind: 'export_file', requestedBy: 'test' });
+    await noteMigrationItems(h.db, tenant.id, job.id, [
+      { itemKey: 'a', outcome: 'created', customerCreated: true },
+      { itemKey: 'b', outcome: 'skipped', reason: 'why' },
+      { itemKey: 'c', outcome: 'created', customerCreated: false },
+    ]);
+    const items = await listMigrationItems(h.db, tenant.id, job.id, { limit: 10 });
+    expect(items.map((i) => [i.itemKey, i.outcome, i.customerCreated, i.reason])).toEqual([
+      ['a', 'created', true, null],
+      ['b', 'skipped', false, 'why'],
+      ['c', 'created', false, null],
+    ]);
   });
 
   it('discards the staged chunks of a job, its total and checkpoint with them', async () => {

@@ -66,6 +66,9 @@ export class JobEngine {
       // Maintenance (expiring, retrying, archiving) runs in every instance; cheap when idle.
       superviseIntervalSeconds: 5,
       monitorIntervalSeconds: 5,
+      // The queues' ready counts, which let a worker with a backlog take its next chunk at once
+      // (burstWhenReadyExceeds below), are at most this old.
+      queueCacheIntervalSeconds: 1,
     });
     this.#boss.on('error', (error) => opts.onError?.(error));
   }
@@ -98,7 +101,13 @@ export class JobEngine {
     });
     await this.#boss.work<ChunkTask>(
       QUEUES.chunk,
-      { pollingIntervalSeconds: poll, localConcurrency: opts.concurrency ?? this.#opts.concurrency ?? 4 },
+      {
+        pollingIntervalSeconds: poll,
+        localConcurrency: opts.concurrency ?? this.#opts.concurrency ?? 4,
+        // While chunks wait, a slot that finished one takes the next at once instead of after
+        // its polling interval: a job's chunks run back to back.
+        burstWhenReadyExceeds: 1,
+      },
       async ([job]) => {
         if (job) await handlers.runChunk(job.data);
       },

@@ -128,6 +128,24 @@ function bestSupportedMatch(digits: string): { type: CardType; lengths: readonly
  */
 export function matchCardType(digits: string): CardTypeMatch {
   if (typeof digits !== 'string' || !/^\d+$/.test(digits)) return { kind: 'unknown' };
+  // The answer depends on the leading digits the table's patterns look at and the length only,
+  // so it is kept per (prefix, length): a bulk import classifies each issuer's BIN once, not each
+  // card (credit-card-type copies its whole table at every call).
+  const key = `${digits.slice(0, PATTERN_DIGITS)}:${digits.length}`;
+  const known = matchesByPrefix.get(key);
+  if (known) return known;
+  const match = classify(digits);
+  if (matchesByPrefix.size >= MATCH_CACHE_SIZE) matchesByPrefix.clear();
+  matchesByPrefix.set(key, match);
+  return match;
+}
+
+/** The longest prefix credit-card-type's table matches on (Elo's and others' eight-digit BIN ranges). */
+const PATTERN_DIGITS = 8;
+const MATCH_CACHE_SIZE = 10_000;
+const matchesByPrefix = new Map<string, CardTypeMatch>();
+
+function classify(digits: string): CardTypeMatch {
   const [libraryBest] = creditCardType(digits);
   const libraryType = libraryBest ? fromLibraryType[libraryBest.type] : undefined;
   const match =

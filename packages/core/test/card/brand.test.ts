@@ -1,3 +1,4 @@
+import creditCardType from 'credit-card-type';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -177,5 +178,24 @@ describe('card brands', () => {
       expect(cardTypeInfo(type).cvvLength, type).toBe(type === 'AmericanExpress' ? 4 : 3);
     }
     expect(cardTypeInfo('AmericanExpress').lengths).toEqual([15]);
+  });
+});
+
+describe('matchCardType answers per prefix and length', () => {
+  it('looks at no more leading digits than it keeps answers by: the table has no longer pattern', () => {
+    let widest = 0;
+    for (const type of Object.values(creditCardType.types)) {
+      for (const pattern of creditCardType.getTypeInfo(type).patterns) {
+        widest = Math.max(widest, String(Array.isArray(pattern) ? pattern[0] : pattern).length);
+      }
+    }
+    expect(widest).toBeLessThanOrEqual(8);
+  });
+
+  it('gives a number the answer of its first classification, and numbers of another length theirs', () => {
+    expect(matchCardType('4111111111111111')).toEqual({ kind: 'ok', type: 'Visa' });
+    expect(matchCardType('4111111111111111')).toEqual({ kind: 'ok', type: 'Visa' });
+    expect(matchCardType('41111111111111')).toEqual({ kind: 'bad-length', type: 'Visa' });
+    expect(matchCardType('5555555555554444')).toEqual({ kind: 'ok', type: 'MasterCard' });
   });
 });

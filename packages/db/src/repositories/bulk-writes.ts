@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   auditEvents,
@@ -8,10 +8,12 @@ import {
   migrationJobItems,
   paymentMethods,
 } from '../schema.js';
+import { anyOf } from './any-of.js';
 import type { NewAuditEvent } from './audit-events.js';
 import type { CustomerFields, CustomerRow } from './customers.js';
 import type { NewMigrationItem } from './migration-jobs.js';
 import type { NewPaymentMethod, PaymentMethodRow } from './payment-methods.js';
+import { insertRecordset } from './recordset.js';
 
 /*
  * The set-based forms of the single-row writes, for bulk jobs: one statement for a chunk's rows
@@ -25,7 +27,7 @@ export async function lockCustomersById(db: Db, tenantId: number, ids: readonly 
   const rows = await db
     .select({ id: customers.id })
     .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), inArray(customers.id, [...ids])))
+    .where(and(eq(customers.tenantId, tenantId), anyOf(customers.id, ids)))
     .orderBy(asc(customers.id))
     .for('update');
   return rows.map((r) => r.id);
@@ -44,7 +46,7 @@ export async function customersWithDefault(
     .where(
       and(
         eq(paymentMethods.tenantId, tenantId),
-        inArray(paymentMethods.customerId, [...ids]),
+        anyOf(paymentMethods.customerId, ids),
         eq(paymentMethods.isDefault, true),
       ),
     );
@@ -59,7 +61,7 @@ export async function clearDefaultsOf(db: Db, tenantId: number, ids: readonly nu
     .where(
       and(
         eq(paymentMethods.tenantId, tenantId),
-        inArray(paymentMethods.customerId, [...ids]),
+        anyOf(paymentMethods.customerId, ids),
         eq(paymentMethods.isDefault, true),
       ),
     );
@@ -80,7 +82,7 @@ export async function findPaymentMethodsByExternalCards(
       and(
         eq(paymentMethods.tenantId, tenantId),
         eq(paymentMethods.gatewayAccountId, gatewayAccountId),
-        inArray(paymentMethods.externalCardId, [...externalCardIds]),
+        anyOf(paymentMethods.externalCardId, externalCardIds),
         sql`${paymentMethods.status} <> 'deleted'`,
       ),
     );
@@ -101,7 +103,7 @@ export async function insertPaymentMethods(
 
 export async function insertAuditEvents(db: Db, events: readonly NewAuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db.insert(auditEvents).values([...events]);
+  await insertRecordset(db, auditEvents, events);
 }
 
 /** Items of changes, in their transaction: a key settled before fails the whole statement. */
@@ -112,7 +114,11 @@ export async function insertMigrationItems(
   items: readonly NewMigrationItem[],
 ): Promise<void> {
   if (items.length === 0) return;
-  await db.insert(migrationJobItems).values(items.map((i) => ({ ...i, tenantId, jobId })));
+  await insertRecordset(
+    db,
+    migrationJobItems,
+    items.map((i) => ({ ...i, tenantId, jobId })),
+  );
 }
 
 /** Results that changed nothing: a key settled before keeps its first result. */
@@ -123,10 +129,12 @@ export async function noteMigrationItems(
   items: readonly NewMigrationItem[],
 ): Promise<void> {
   if (items.length === 0) return;
-  await db
-    .insert(migrationJobItems)
-    .values(items.map((i) => ({ ...i, tenantId, jobId })))
-    .onConflictDoNothing();
+  await insertRecordset(
+    db,
+    migrationJobItems,
+    items.map((i) => ({ ...i, tenantId, jobId })),
+    { onConflictDoNothing: true },
+  );
 }
 
 /** Advisory locks on these gateway customers, in key order, for the rest of the transaction. */
@@ -160,7 +168,7 @@ export async function findCustomersByGatewayCustomers(
       and(
         eq(gatewayCustomers.tenantId, tenantId),
         eq(gatewayCustomers.gatewayAccountId, gatewayAccountId),
-        inArray(gatewayCustomers.externalCustomerId, [...externalCustomerIds]),
+        anyOf(gatewayCustomers.externalCustomerId, externalCustomerIds),
       ),
     )
     .orderBy(asc(gatewayCustomers.customerId));
@@ -181,7 +189,7 @@ export async function findCustomersForMatch(
   const rows = await db
     .select({ value: column, id: customers.id })
     .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), inArray(column, [...values])))
+    .where(and(eq(customers.tenantId, tenantId), anyOf(column, values)))
     .orderBy(asc(customers.id));
   const found = new Map<string, number>();
   for (const r of rows) if (r.value !== null && !found.has(r.value)) found.set(r.value, r.id);
@@ -207,10 +215,12 @@ export async function rememberGatewayCustomers(
   links: readonly { customerId: number; externalCustomerId: string }[],
 ): Promise<void> {
   if (links.length === 0) return;
-  await db
-    .insert(gatewayCustomers)
-    .values(links.map((l) => ({ ...l, tenantId, gatewayAccountId })))
-    .onConflictDoNothing();
+  await insertRecordset(
+    db,
+    gatewayCustomers,
+    links.map((l) => ({ ...l, tenantId, gatewayAccountId })),
+    { onConflictDoNothing: true },
+  );
 }
 
 /** For each customer, the modes (live true / test false) of the accounts its active cards are on. */
@@ -237,7 +247,7 @@ export async function gatewayModesOfCustomers(
     .where(
       and(
         eq(paymentMethods.tenantId, tenantId),
-        inArray(paymentMethods.customerId, [...ids]),
+        anyOf(paymentMethods.customerId, ids),
         eq(paymentMethods.status, 'active'),
       ),
     );

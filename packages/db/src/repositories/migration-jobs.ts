@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { migrationJobChunks, migrationJobItems, migrationJobs, paymentMethods } from '../schema.js';
+import { anyOf } from './any-of.js';
 import { findCustomersForMatch, insertMigrationItems, noteMigrationItems } from './bulk-writes.js';
 import { type KeysetPage, keysetPage } from './keyset.js';
 
@@ -223,7 +224,7 @@ export async function finishMigrationChunk(
   // A finished chunk's work is in its items: its payload (a page of the source) is let go.
   await db
     .update(migrationJobChunks)
-    .set({ status, doneAt: new Date(), payload: sql`'null'::jsonb` })
+    .set({ status, doneAt: new Date(), payload: sql`'null'::json` })
     .where(and(chunkOf(tenantId, jobId, chunkNo), eq(migrationJobChunks.status, 'pending')));
 }
 
@@ -328,7 +329,7 @@ export async function settledMigrationItems(
       and(
         eq(migrationJobItems.tenantId, tenantId),
         eq(migrationJobItems.jobId, jobId),
-        inArray(migrationJobItems.itemKey, [...keys]),
+        anyOf(migrationJobItems.itemKey, keys),
       ),
     );
   return new Map(rows.map((r) => [r.itemKey, r]));
