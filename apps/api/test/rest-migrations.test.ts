@@ -486,8 +486,8 @@ describe('REST: migration jobs', () => {
         },
       });
       expect(streamed).toMatchObject({ status: 413, body: { HttpStatusCode: 413 } });
-      // What was stored of it stays an incomplete file, which no job can use.
-      expect((await filesOf(t.tenantId)).map((f) => f.complete)).toEqual([false]);
+      // What was stored of it went with the refusal.
+      expect(await filesOf(t.tenantId)).toEqual([]);
     });
 
     it('names the field for a bad name, an empty body, a form-encoded body and a malformed Idempotency-Key', async () => {

@@ -15,10 +15,6 @@
  * ran (issue 9 asks ≤ 300 MB). A fresh database is made for the run and dropped after.
  */
 import { execFileSync } from 'node:child_process';
-import { Session } from 'node:inspector';
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-const session = new Session();
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -106,10 +102,7 @@ try {
     rss = Math.max(rss, memory.rss);
     heap = Math.max(heap, memory.heapUsed);
     const row = (await getMigrationJob(deps.db, tenant.id, job.id))!;
-    if (row.sourceRead && readAt === undefined) {
-      readAt = Date.now();
-      if (process.env.ROWPROF) { session.connect(); session.post('Profiler.enable'); session.post('Profiler.start'); }
-    }
+    if (row.sourceRead && readAt === undefined) readAt = Date.now();
     if (row.status !== 'running' && row.status !== 'queued') {
       if (row.status !== 'completed') throw new Error(`job ${row.status}: ${row.error}`);
       break;
@@ -117,7 +110,6 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const jobMs = Date.now() - started;
-  if (process.env.ROWPROF) await new Promise<void>((res) => session.post('Profiler.stop', (_e, r) => { require('node:fs').writeFileSync(process.env.ROWPROF!, JSON.stringify((r as any).profile)); res(); }));
   const peakRss = process.resourceUsage().maxRSS;
   console.log(
     `job: ${seconds(jobMs)} (file read and staged in ${seconds((readAt ?? started) - started)}, rows in ${seconds(Date.now() - (readAt ?? started))}), ${Math.round(cards / (jobMs / 1000))} cards/s`,

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { migrationFileParts, migrationFiles } from '../schema.js';
 
@@ -70,4 +70,18 @@ export async function getMigrationFilePart(
     )
     .orderBy(asc(migrationFileParts.partNo));
   return row;
+}
+
+/** A file and its parts (they go with it). */
+export async function deleteMigrationFile(db: Db, tenantId: number, id: number): Promise<void> {
+  await db.delete(migrationFiles).where(fileOf(tenantId, id));
+}
+
+/** Every tenant's uploads left incomplete since before `before`; returns how many went. */
+export async function deleteIncompleteMigrationFiles(db: Db, before: Date): Promise<number> {
+  const gone = await db
+    .delete(migrationFiles)
+    .where(and(eq(migrationFiles.complete, false), lt(migrationFiles.createdAt, before)))
+    .returning({ id: migrationFiles.id });
+  return gone.length;
 }

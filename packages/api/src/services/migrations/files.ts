@@ -1,6 +1,8 @@
 import { DomainError, type MigrationFileDto } from '@cardbridge/core';
 import {
   completeMigrationFile,
+  deleteIncompleteMigrationFiles,
+  deleteMigrationFile,
   getMigrationFile,
   getMigrationFilePart,
   insertMigrationFile,
@@ -63,8 +65,10 @@ async function* partsOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer>
 }
 
 /**
- * Stores an uploaded file part by part; the file is usable once complete. A file over `maxBytes`
- * is refused (and what was stored of it stays incomplete, unusable).
+ * Stores an uploaded file part by part; the file is usable once complete. An upload that fails
+ * (over `maxBytes`, a client gone, a database error) takes what it stored with it; one a crash
+ * cut short is left incomplete — no job can use it — until a worker's start sweeps it away
+ * (`sweepIncompleteUploads`).
  */
 export async function storeMigrationFile(
   deps: AppDeps,
@@ -74,15 +78,38 @@ export async function storeMigrationFile(
   const maxBytes = input.maxBytes ?? MAX_FILE_BYTES;
   const { tenantId } = actor;
   let file: MigrationFileRow | undefined;
+  try {
+    return await storeParts(deps, actor, input.name, input.body, maxBytes, (row) => {
+      file = row;
+    });
+  } catch (error) {
+    if (file) await deleteMigrationFile(deps.db, tenantId, file.id).catch(() => {});
+    throw error;
+  }
+}
+
+async function storeParts(
+  deps: AppDeps,
+  actor: Actor,
+  name: string,
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  started: (file: MigrationFileRow) => void,
+): Promise<MigrationFileDto> {
+  const { tenantId } = actor;
+  let file: MigrationFileRow | undefined;
   let partNo = 0;
   let total = 0;
-  for await (const part of partsOf(input.body)) {
+  for await (const part of partsOf(body)) {
     total += part.length;
     if (total > maxBytes) throw DomainError.field('file', `the file is larger than ${maxBytes} bytes`);
-    file ??= await insertMigrationFile(deps.db, tenantId, {
-      name: input.name,
-      storage: looksLikePgp(part) ? 'pgp' : 'sealed',
-    });
+    if (!file) {
+      file = await insertMigrationFile(deps.db, tenantId, {
+        name,
+        storage: looksLikePgp(part) ? 'pgp' : 'sealed',
+      });
+      started(file);
+    }
     const stored =
       file.storage === 'pgp'
         ? { data: part.toString('base64'), keyVersion: null }
@@ -106,6 +133,14 @@ export async function storeMigrationFile(
     return recordChange(tx, actor, event, toFileDto(row));
   });
   return complete;
+}
+
+/** How old an incomplete upload must be before a worker's start deletes it: no upload lasts a day. */
+export const INCOMPLETE_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes uploads a crash left incomplete (older than the TTL); returns how many. */
+export function sweepIncompleteUploads(deps: AppDeps, ttlMs = INCOMPLETE_UPLOAD_TTL_MS): Promise<number> {
+  return deleteIncompleteMigrationFiles(deps.db, new Date(deps.clock().getTime() - ttlMs));
 }
 
 export async function requireMigrationFile(

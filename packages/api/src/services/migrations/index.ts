@@ -11,6 +11,7 @@ export {
   readMigrationFile,
   requireMigrationFile,
   storeMigrationFile,
+  sweepIncompleteUploads,
 } from './files.js';
 export {
   controlMigrationJob,

@@ -12,6 +12,7 @@ import {
 import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
 import type { AppDeps } from '../../context.js';
 import { JobContext, JobFailure } from './context.js';
+import { sweepIncompleteUploads } from './files.js';
 import { requeueUnfinishedJobs } from './jobs.js';
 import { kindModule } from './kinds.js';
 
@@ -141,7 +142,8 @@ export function migrationHandlers(deps: AppDeps): JobHandlers {
 
 /**
  * Makes this process a worker of migration jobs, then queues again what unfinished jobs still
- * have to do (work a crash may have left unsent; repeats are harmless).
+ * have to do (work a crash may have left unsent; repeats are harmless) and deletes uploads a
+ * crash left incomplete.
  */
 export async function startMigrationWorker(
   deps: AppDeps,
@@ -150,4 +152,6 @@ export async function startMigrationWorker(
   await deps.jobs.work(migrationHandlers(deps), opts);
   const requeued = await requeueUnfinishedJobs(deps);
   if (requeued > 0) deps.logger.info({ jobs: requeued }, 'migration jobs resumed');
+  const swept = await sweepIncompleteUploads(deps);
+  if (swept > 0) deps.logger.info({ files: swept }, 'incomplete uploads deleted');
 }
