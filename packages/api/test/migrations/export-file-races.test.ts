@@ -117,6 +117,14 @@ describe('migration job: an export file done by racing, restarting and failing w
       progress: { done: 2100, counts: { created: 2100 } },
     });
     expect(await holdings(app, t.tenantId, job.id)).toMatchObject({ customers: 700, cards: 2100, chunks: 2 });
+    // 2,000 rows fill a chunk, but customer 667's three cards (rows 1,999 to 2,001) stay together:
+    // chunks worked on at once never share a customer.
+    const split = await app.deps.db.execute(
+      sql`select source_customer_id from migration_job_items where job_id = ${job.id}
+          group by source_customer_id having count(distinct chunk_no) > 1`,
+    );
+    expect(Array.isArray(split) ? split : (split as { rows: unknown[] }).rows).toEqual([]);
+    expect(first.rows).toBe(2001);
   });
 
   it('a row the database refuses does not sink its chunk: the others go in, and it waits for the retry', async () => {

@@ -7,5 +7,8 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
  * than running it; this is one `JSON.stringify`, unpacked by the database into the column's type.
  */
 export function anyOf(column: AnyPgColumn, values: readonly (string | number)[]): SQL {
-  return sql`${column} in (select t.v::${sql.raw(column.getSQLType())} from json_array_elements_text(${JSON.stringify(values)}::json) as t(v))`;
+  // `= any(array(…))`: the list is built once (an init plan) and the column's index probed with
+  // it; `in (select …)` would let the planner guess 100 rows and scan the table instead.
+  const type = sql.raw(column.getSQLType());
+  return sql`${column} = any(array(select t.v::${type} from json_array_elements_text(${JSON.stringify(values)}::json) as t(v)))`;
 }
