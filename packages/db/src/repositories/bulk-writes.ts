@@ -10,7 +10,7 @@ import {
 } from '../schema.js';
 import { anyOf } from './any-of.js';
 import type { NewAuditEvent } from './audit-events.js';
-import type { CustomerFields, CustomerRow } from './customers.js';
+import type { CustomerFields } from './customers.js';
 import type { NewMigrationItem } from './migration-jobs.js';
 import type { NewPaymentMethod, PaymentMethodRow } from './payment-methods.js';
 import { insertRecordset } from './recordset.js';
@@ -196,16 +196,31 @@ export async function findCustomersForMatch(
   return found;
 }
 
+/**
+ * New customers in one statement, in the order given, each with its id: reserved first (as a
+ * bulk file's cards are), so ids pair with their fields by position, not by the order a
+ * RETURNING happens to give.
+ */
 export async function insertCustomers(
   db: Db,
   tenantId: number,
   fields: readonly CustomerFields[],
-): Promise<CustomerRow[]> {
+): Promise<(CustomerFields & { id: number })[]> {
   if (fields.length === 0) return [];
-  return db
-    .insert(customers)
-    .values(fields.map((f) => ({ ...f, tenantId })))
-    .returning();
+  const result = await db.execute(
+    sql`select nextval(pg_get_serial_sequence('customers', 'id'))::int as id from generate_series(1, ${fields.length})`,
+  );
+  const ids = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
+    id: number;
+  }[];
+  const rows = fields.map((f, i) => ({ ...f, id: ids[i]!.id }));
+  await insertRecordset(
+    db,
+    customers,
+    rows.map((r) => ({ ...r, tenantId })),
+    { overridingSystemValue: true },
+  );
+  return rows;
 }
 
 export async function rememberGatewayCustomers(
