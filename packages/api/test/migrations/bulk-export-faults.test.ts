@@ -150,13 +150,14 @@ describe('bulk export under faults, failures and a pause', () => {
       await execute(app, 'drop trigger cardbridge_test_pause on migration_job_items');
     }
     // Each customer's worker saw the pause before its next row: the rows under way when it
-    // landed were copied (at most one per customer after the second), the rest untouched.
+    // landed are copied (at most one per customer after the second; they may still be
+    // finishing now), the rest untouched.
     expect(paused.status).toBe('paused');
     const copied = paused.progress.done;
     expect(copied).toBeGreaterThanOrEqual(2);
-    expect(copied).toBeLessThanOrEqual(4);
     expect(paused.progress).toMatchObject({ total: 6, counts: { created: copied } });
-    expect(servedRequests(emulator, SOURCES)).toBe(copied);
+    expect(servedRequests(emulator, SOURCES)).toBeGreaterThanOrEqual(copied);
+    expect(servedRequests(emulator, SOURCES)).toBeLessThanOrEqual(4);
 
     const resumed = await t.caller.migrations.resume({ id: paused.id });
     expect(resumed.status).toBe('running');
