@@ -258,6 +258,8 @@ export const gatewayCustomers = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.customerId, t.gatewayAccountId] }),
+    // Our customer for a gateway customer: every imported page of customers asks.
+    index('gateway_customers_external_idx').on(t.tenantId, t.gatewayAccountId, t.externalCustomerId),
     foreignKey({
       name: 'gateway_customers_customer_fk',
       columns: [t.tenantId, t.customerId],

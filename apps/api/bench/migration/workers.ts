@@ -14,7 +14,11 @@ export async function startWorkers(opts: { databaseUrl: string; masterKey: strin
   const workers: ChildProcess[] = [];
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', workerTs], {
+      // BENCH_CPU_PROF=dir: a .cpuprofile of each worker, written when it stops.
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : [];
+      const child = spawn(process.execPath, [...profile, '--import', 'tsx', workerTs], {
         cwd: root,
         env: {
           ...process.env,

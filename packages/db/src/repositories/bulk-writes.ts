@@ -83,6 +83,8 @@ export async function findPaymentMethodsByExternalCards(
         eq(paymentMethods.tenantId, tenantId),
         eq(paymentMethods.gatewayAccountId, gatewayAccountId),
         anyOf(paymentMethods.externalCardId, externalCardIds),
+        // The partial index's own predicate: the planner cannot infer it from `= any(…)`.
+        sql`${paymentMethods.externalCardId} is not null`,
         sql`${paymentMethods.status} <> 'deleted'`,
       ),
     );
@@ -189,7 +191,8 @@ export async function findCustomersForMatch(
   const rows = await db
     .select({ value: column, id: customers.id })
     .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), anyOf(column, values)))
+    // `is not null`: the reference index's own predicate, which `= any(…)` does not prove.
+    .where(and(eq(customers.tenantId, tenantId), anyOf(column, values), sql`${column} is not null`))
     .orderBy(asc(customers.id));
   const found = new Map<string, number>();
   for (const r of rows) if (r.value !== null && !found.has(r.value)) found.set(r.value, r.id);

@@ -120,33 +120,43 @@ export async function insertMigrationChunk(
 }
 
 /**
- * Appends a chunk for a reader among several running at once (listing windows): the chunk number
- * comes from the job's counter under the job's row lock, and `patch` is merged into the
- * checkpoint key by key, so concurrent readers never overwrite each other's place.
+ * The next chunk number of a job whose readers append at once (listing windows): taken from the
+ * job's counter in a statement of its own, so the job's row is locked only for that moment and
+ * not while a reader writes its chunk. A number whose chunk then fails to commit is skipped;
+ * nothing needs them dense.
+ */
+export async function reserveMigrationChunkNo(db: Db, tenantId: number, jobId: number): Promise<number> {
+  const [row] = await db
+    .update(migrationJobs)
+    .set({
+      checkpoint: sql`jsonb_set(${migrationJobs.checkpoint}, '{nextChunk}', to_jsonb(coalesce((${migrationJobs.checkpoint}->>'nextChunk')::int, 0) + 1))`,
+    })
+    .where(jobOf(tenantId, jobId))
+    .returning({ next: sql<number>`(${migrationJobs.checkpoint}->>'nextChunk')::int` });
+  return Number(row!.next) - 1;
+}
+
+/**
+ * Appends a chunk (numbered by `reserveMigrationChunkNo`) for one of several readers: `patch`
+ * is merged into the checkpoint key by key, so concurrent readers never overwrite each other's
+ * place; the job's row is locked only by that last statement.
  */
 export async function appendMigrationChunk(
   db: Db,
   tenantId: number,
   jobId: number,
-  chunk: { payload: unknown; rows: number },
+  chunk: { chunkNo: number; payload: unknown; rows: number },
   patch: Record<string, unknown>,
-): Promise<number> {
-  const [job] = await db
-    .select({ checkpoint: migrationJobs.checkpoint })
-    .from(migrationJobs)
-    .where(jobOf(tenantId, jobId))
-    .for('update');
-  const chunkNo = Number((job?.checkpoint as { nextChunk?: number } | undefined)?.nextChunk ?? 0);
-  await db.insert(migrationJobChunks).values({ tenantId, jobId, chunkNo, ...chunk });
+): Promise<void> {
+  await db.insert(migrationJobChunks).values({ tenantId, jobId, ...chunk });
   await db
     .update(migrationJobs)
     .set({
-      checkpoint: sql`${migrationJobs.checkpoint} || ${JSON.stringify({ ...patch, nextChunk: chunkNo + 1 })}::jsonb`,
+      checkpoint: sql`${migrationJobs.checkpoint} || ${JSON.stringify(patch)}::jsonb`,
       total: sql`${migrationJobs.total} + ${chunk.rows}`,
       modifiedAt: new Date(),
     })
     .where(jobOf(tenantId, jobId));
-  return chunkNo;
 }
 
 /** Merges `patch` into the job's checkpoint, key by key. */
@@ -411,4 +421,14 @@ export async function unfinishedMigrationJobs(db: Db): Promise<MigrationJobRow[]
     .from(migrationJobs)
     .where(inArray(migrationJobs.status, ['queued', 'running']))
     .orderBy(asc(migrationJobs.id));
+}
+
+/**
+ * Fresh planner statistics for the tables a migration fills. A bulk import grows them faster
+ * than autovacuum analyzes them (it waits a minute and for 10 % more rows), and a table last
+ * analyzed empty makes every `tenant_id = …` look like a few rows: the planner then scans an
+ * account's cards once per looked-up id instead of probing the index with each.
+ */
+export async function refreshMigrationStatistics(db: Db): Promise<void> {
+  await db.execute(sql`analyze payment_methods, customers, gateway_customers`);
 }

@@ -11,6 +11,7 @@ import {
   type NewMigrationItem,
   noteMigrationItem,
   patchMigrationCheckpoint,
+  reserveMigrationChunkNo,
 } from '@cardbridge/db';
 import { RateBudget } from '@cardbridge/jobs';
 import type { Actor } from '../../actor.js';
@@ -86,8 +87,9 @@ export class JobContext {
     chunk: { payload: unknown; rows: number },
     patch: Record<string, unknown>,
   ): Promise<void> {
+    const chunkNo = await reserveMigrationChunkNo(this.deps.db, this.job.tenantId, this.job.id);
     await this.deps.db.transaction((tx) =>
-      appendMigrationChunk(tx, this.job.tenantId, this.job.id, chunk, patch),
+      appendMigrationChunk(tx, this.job.tenantId, this.job.id, { ...chunk, chunkNo }, patch),
     );
   }
 

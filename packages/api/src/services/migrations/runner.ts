@@ -7,6 +7,7 @@ import {
   type MigrationJobRow,
   noteMigrationChunkAttempt,
   pendingMigrationChunks,
+  refreshMigrationStatistics,
   updateMigrationJob,
 } from '@cardbridge/db';
 import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
@@ -87,6 +88,23 @@ async function sendPendingChunks(deps: AppDeps, task: SourceTask): Promise<void>
   }
 }
 
+/** Jobs whose first chunk this process has finished: it analyzed the tables after it. */
+const statisticsRefreshed = new Set<string>();
+
+/**
+ * After a job's first chunk, its rows in the tables, the planner's statistics are refreshed
+ * (once per job and process): the chunks after it are planned for tables that hold rows.
+ * Without the right to analyze (a restricted database user), autovacuum does it, later.
+ */
+async function refreshStatisticsOnce(deps: AppDeps, task: ChunkTask): Promise<void> {
+  const key = `${task.tenantId}:${task.jobId}`;
+  if (statisticsRefreshed.has(key)) return;
+  statisticsRefreshed.add(key);
+  await refreshMigrationStatistics(deps.db).catch((error: unknown) => {
+    deps.logger.debug({ err: String(error) }, 'planner statistics not refreshed');
+  });
+}
+
 export function migrationHandlers(deps: AppDeps): JobHandlers {
   return {
     async readSource(task: SourceTask) {
@@ -134,6 +152,7 @@ export function migrationHandlers(deps: AppDeps): JobHandlers {
         await ctx.flushRequests();
         if (!done) return;
         await finishMigrationChunk(deps.db, task.tenantId, task.jobId, task.chunkNo);
+        await refreshStatisticsOnce(deps, task);
       }
       await completeIfDone(deps, task.tenantId, task.jobId);
     },

@@ -1,0 +1,1 @@
+CREATE INDEX "gateway_customers_external_idx" ON "gateway_customers" USING btree ("tenant_id","gateway_account_id","external_customer_id");
