@@ -57,4 +57,29 @@ describe('a gateway account request budget', () => {
     expect(waits[0]).toBeGreaterThan(1000);
     expect(waits[0]).toBeLessThanOrEqual(2000);
   });
+
+  it('a wake-up late by more than half an interval takes a new slot; three slots at most', async () => {
+    let clock = 0;
+    let lateBy = 600;
+    const sleeps: number[] = [];
+    const budget = new RateBudget(database.db, {
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms + lateBy;
+      },
+    });
+    // One request a second (slots ~1,031 ms apart), every wake-up 600 ms late: the first slot
+    // is free at once; the next request takes three slots, each waited for, then goes.
+    const rate = { perSecond: 1 };
+    await budget.acquire(3, rate);
+    expect(sleeps).toHaveLength(0);
+    await budget.acquire(3, rate);
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[2]! - sleeps[0]!).toBeGreaterThan(1500);
+    // On time: one slot.
+    lateBy = 0;
+    await budget.acquire(3, rate);
+    expect(sleeps).toHaveLength(4);
+  });
 });
