@@ -4,7 +4,7 @@ import type { Db } from '../client.js';
 
 /**
  * Many rows in one statement with a single parameter: the rows as one JSON array, unpacked by
- * `jsonb_populate_recordset`. Drizzle's multi-row insert makes a parameter of every value (500
+ * `json_populate_recordset` (json, not jsonb: parsed once, never converted). Drizzle's multi-row insert makes a parameter of every value (500
  * rows × 30 columns) and spends more CPU building it than the database spends inserting; this
  * spends one `JSON.stringify`. Values go through their column's driver mapping (timestamps),
  * jsonb values stay documents; a column a row leaves unset gets its default.
