@@ -128,30 +128,26 @@ async function readSource(ctx: JobContext): Promise<boolean> {
   });
   const staged = new StagedChunks(ctx);
   let batch: StripeExportRecord[] = [];
-  // A chunk is staged (sealed, written) while the next one is decrypted and parsed.
-  let staging: Promise<void> = Promise.resolve();
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await staging;
-    staging = staged.stage(rows.length, () => stageRows(ctx, account, rows));
-    staging.catch(() => {}); // awaited at the next flush or the end; never left unhandled
+    await staged.stage(rows.length, () => stageRows(ctx, account, rows));
   };
   try {
     for await (const record of records) {
       if (chunkEndsBefore(batch, record)) {
         await flush();
         if (await ctx.stopped()) {
-          await staging;
+          await staged.finish();
           return false;
         }
       }
       batch.push(record);
     }
     if (batch.length > 0) await flush();
-    await staging;
+    await staged.finish();
   } catch (error) {
-    await staging.catch(() => {});
+    await staged.settle();
     if (!isExportFileError(error)) throw error;
     await staged.discard();
     throw new JobFailure(error.message);

@@ -20,22 +20,45 @@ interface Checkpoint {
 export class StagedChunks {
   #count = 0;
   readonly #stagedBefore: number;
+  /** Chunks built and being written, in order; each write starts after the one before. */
+  #writes: Promise<void>[] = [];
 
   constructor(private readonly ctx: JobContext) {
     const staged = (ctx.job.checkpoint as Checkpoint).stagedChunks;
     this.#stagedBefore = typeof staged === 'number' ? staged : 0;
   }
 
-  /** Stages the next chunk; `build` runs only when an earlier read has not staged it already. */
+  /**
+   * Stages the next chunk: `build` runs now (only when an earlier read has not staged it
+   * already), its write is queued behind the chunks before it — the database writes one chunk
+   * while the next is built. At most two writes wait: then this waits for the oldest.
+   */
   async stage(rows: number, build: () => Promise<unknown>): Promise<void> {
     const chunkNo = this.#count++;
     if (chunkNo < this.#stagedBefore) return;
+    while (this.#writes.length >= 2) await this.#writes.shift();
     const payload = await build();
-    await this.ctx.writeChunk({ chunkNo, payload, rows }, { stagedChunks: chunkNo + 1 } satisfies Checkpoint);
+    const previous = this.#writes.at(-1) ?? Promise.resolve();
+    const write = previous.then(() =>
+      this.ctx.writeChunk({ chunkNo, payload, rows }, { stagedChunks: chunkNo + 1 } satisfies Checkpoint),
+    );
+    write.catch(() => {}); // awaited by a later stage, finish or settle; never left unhandled
+    this.#writes.push(write);
+  }
+
+  /** Every staged chunk is written (the first failed write's error, if any). */
+  async finish(): Promise<void> {
+    while (this.#writes.length > 0) await this.#writes.shift();
+  }
+
+  /** No write is under way any more, whatever became of them. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#writes.splice(0));
   }
 
   /** The file cannot be read: nothing of it stays. */
   async discard(): Promise<void> {
+    await this.settle();
     const { deps, job } = this.ctx;
     await deps.db.transaction((tx) => discardMigrationChunks(tx, job.tenantId, job.id));
   }
