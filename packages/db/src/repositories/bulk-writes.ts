@@ -13,7 +13,7 @@ import type { NewAuditEvent } from './audit-events.js';
 import type { CustomerFields } from './customers.js';
 import type { NewMigrationItem } from './migration-jobs.js';
 import type { NewPaymentMethod, PaymentMethodRow } from './payment-methods.js';
-import { insertRecordset } from './recordset.js';
+import { insertRecordset, reserveIds } from './recordset.js';
 
 /*
  * The set-based forms of the single-row writes, for bulk jobs: one statement for a chunk's rows
@@ -209,14 +209,8 @@ export async function insertCustomers(
   tenantId: number,
   fields: readonly CustomerFields[],
 ): Promise<(CustomerFields & { id: number })[]> {
-  if (fields.length === 0) return [];
-  const result = await db.execute(
-    sql`select nextval(pg_get_serial_sequence('customers', 'id'))::int as id from generate_series(1, ${fields.length})`,
-  );
-  const ids = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
-    id: number;
-  }[];
-  const rows = fields.map((f, i) => ({ ...f, id: ids[i]!.id }));
+  const ids = await reserveIds(db, 'customers', fields.length);
+  const rows = fields.map((f, i) => ({ ...f, id: ids[i]! }));
   await insertRecordset(
     db,
     customers,

@@ -3,7 +3,7 @@ import type { Db } from '../client.js';
 import { customers, paymentMethods } from '../schema.js';
 import { compositeKeysetPage, type KeysetPage, keysetPage } from './keyset.js';
 import { preparedQuery } from './prepared.js';
-import { insertRecordset } from './recordset.js';
+import { insertRecordset, reserveIds } from './recordset.js';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = Omit<
@@ -44,15 +44,8 @@ export async function reservePaymentMethodId(db: Db): Promise<number> {
 }
 
 /** `n` ids at once, for a batch of vaulted rows (see `reservePaymentMethodId`). */
-export async function reservePaymentMethodIds(db: Db, n: number): Promise<number[]> {
-  if (n === 0) return [];
-  const result = await db.execute<{ id: number }>(
-    sql`select nextval(pg_get_serial_sequence('payment_methods', 'id'))::int as id from generate_series(1, ${n})`,
-  );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
-    id: number;
-  }[];
-  return rows.map((r) => r.id);
+export function reservePaymentMethodIds(db: Db, n: number): Promise<number[]> {
+  return reserveIds(db, 'payment_methods', n);
 }
 
 /**

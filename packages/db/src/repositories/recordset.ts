@@ -75,3 +75,22 @@ async function insertGroup<T extends PgTable>(
     sql`insert into ${name} (${names}) ${opts.overridingSystemValue ? sql`overriding system value ` : sql``}select ${names} from json_populate_recordset(null::${name}, ${json}::json)${opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``}`,
   );
 }
+
+/**
+ * `n` ids of a table's identity column at once, taken from its sequence: rows built before
+ * their insert (a number sealed for its row, a customer paired with its fields by position).
+ */
+export async function reserveIds(
+  db: Db,
+  table: 'payment_methods' | 'customers',
+  n: number,
+): Promise<number[]> {
+  if (n === 0) return [];
+  const result = await db.execute<{ id: number }>(
+    sql`select nextval(pg_get_serial_sequence(${table}, 'id'))::int as id from generate_series(1, ${n})`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
+    id: number;
+  }[];
+  return rows.map((r) => r.id);
+}
