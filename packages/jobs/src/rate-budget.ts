@@ -33,7 +33,7 @@ export function paceOf(rate: BudgetRate): { intervalMs: number; burstMs: number 
  * How late a request may go: the requests the pacing leaves free below the limit in a second
  * (two at 100/s) cover that many intervals of lateness; at least half an interval.
  */
-export function lateness(rate: BudgetRate): number {
+function lateness(rate: BudgetRate): number {
   const { intervalMs } = paceOf(rate);
   const spare = rate.perSecond - Math.floor(rate.perSecond * PACED_SHARE) - 1;
   return Math.max(intervalMs / 2, spare * intervalMs);
