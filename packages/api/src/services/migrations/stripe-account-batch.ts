@@ -15,6 +15,7 @@ import {
 import { accountLivemode } from './budget.js';
 import type { JobContext } from './context.js';
 import { type MatchBy, resolveCustomers } from './customers.js';
+import { decideListedCard } from './listed-card.js';
 
 /*
  * A chunk of an account import (a page of customers and their cards) written at once: the
@@ -96,31 +97,36 @@ export async function importChunkAtOnce(
         notes.push({ ...item, outcome: 'skipped', reason: r.refusal });
         continue;
       }
-      const ours = held.get(card.externalCardId);
-      if (ours && r.customerId !== null && ours.customerId !== r.customerId) {
+      const isDefault = card.externalCardId === defaultId;
+      const decision = decideListedCard({
+        card,
+        customerId: r.customerId,
+        ours: held.get(card.externalCardId),
+        isDefault,
+        sync: false,
+        apply: false,
+        dryRun: ctx.dryRun,
+      });
+      if (decision.outcome === 'skipped') {
         notes.push({
           ...item,
           customerId: r.customerId,
-          paymentMethodId: ours.id,
+          ...(decision.ours ? { paymentMethodId: decision.ours.id } : {}),
           outcome: 'skipped',
-          reason: `card ${card.externalCardId} already belongs to customer ${ours.customerId} as payment method ${ours.id}`,
+          reason: decision.reason,
         });
-      } else if (ours) {
+      } else if (decision.outcome === 'unchanged') {
+        const { ours } = decision;
         notes.push({ ...item, customerId: ours.customerId, paymentMethodId: ours.id, outcome: 'unchanged' });
-      } else if (card.cardType === null) {
-        notes.push({
-          ...item,
-          customerId: r.customerId,
-          outcome: 'skipped',
-          reason: 'a card brand cardbridge does not support',
-        });
-      } else if (ctx.dryRun || r.customerId === null) {
+      } else if (decision.outcome !== 'created') {
+        throw new Error('sync is decided row by row, never in a batch');
+      } else if (!decision.write) {
         notes.push({ ...item, customerId: r.customerId, customerCreated: r.created, outcome: 'created' });
       } else {
         inserts.push({
-          customerId: r.customerId,
+          customerId: r.customerId!,
           card,
-          isDefault: card.externalCardId === defaultId,
+          isDefault,
           item: { ...item, customerId: r.customerId, customerCreated: r.created, outcome: 'created' },
         });
       }

@@ -10,12 +10,13 @@ import {
   settledMigrationItems,
 } from '@cardbridge/db';
 import { requireGatewayAccount } from '../gateway-accounts.js';
-import { deletedAtGateway, driftOf, followGatewayCard, importListedCard } from '../payment-methods/index.js';
+import { deletedAtGateway, followGatewayCard, importListedCard } from '../payment-methods/index.js';
 import { rowActor } from './actor.js';
 import { atOnce } from './at-once.js';
 import { accountLivemode } from './budget.js';
 import { type JobContext, JobFailure, type MigrationKindModule } from './context.js';
 import { type MatchBy, resolveCustomer } from './customers.js';
+import { decideListedCard } from './listed-card.js';
 import { rowFailure, settledElsewhere } from './row-errors.js';
 import { importChunkAtOnce, type ListedWithCards } from './stripe-account-batch.js';
 
@@ -402,96 +403,97 @@ async function importOne(
 ): Promise<void> {
   const { tenantId } = ctx.job;
   const source = sourceOf(ctx);
-  const ours = await findPaymentMethodByExternalCard(ctx.deps.db, tenantId, account.id, card.externalCardId);
-  if (ours && row.customerId !== null && ours.customerId !== row.customerId) {
-    await ctx.note({
-      ...row.base,
-      customerId: row.customerId,
-      paymentMethodId: ours.id,
-      outcome: 'skipped',
-      reason: `card ${card.externalCardId} already belongs to customer ${ours.customerId} as payment method ${ours.id}`,
-    });
-    return;
-  }
-  if (ours) {
-    const drift = source.sync ? driftOf(ours, card, row.isDefault) : {};
-    if (Object.keys(drift).length === 0) {
+  const decision = decideListedCard({
+    card,
+    customerId: row.customerId,
+    ours: await findPaymentMethodByExternalCard(ctx.deps.db, tenantId, account.id, card.externalCardId),
+    isDefault: row.isDefault,
+    sync: Boolean(source.sync),
+    apply: Boolean(source.apply),
+    dryRun: ctx.dryRun,
+  });
+  switch (decision.outcome) {
+    case 'skipped':
       await ctx.note({
         ...row.base,
-        customerId: ours.customerId,
-        paymentMethodId: ours.id,
+        customerId: row.customerId,
+        ...(decision.ours ? { paymentMethodId: decision.ours.id } : {}),
+        outcome: 'skipped',
+        reason: decision.reason,
+      });
+      return;
+    case 'unchanged':
+      await ctx.note({
+        ...row.base,
+        customerId: decision.ours.customerId,
+        paymentMethodId: decision.ours.id,
         outcome: 'unchanged',
       });
       return;
-    }
-    if (!source.apply || ctx.dryRun) {
-      await ctx.note({
-        ...row.base,
-        customerId: ours.customerId,
-        paymentMethodId: ours.id,
-        outcome: source.apply ? 'updated' : 'drift',
-        reason: Object.keys(drift).join(', '),
-        details: drift,
-      });
-      return;
-    }
-    await followGatewayCard(
-      ctx.deps,
-      rowActor(ctx.actor, async (tx) => {
-        await insertMigrationItem(tx, tenantId, ctx.job.id, {
+    case 'drift': {
+      const { ours, drift } = decision;
+      const changed = Object.keys(drift).join(', ');
+      if (!source.apply || ctx.dryRun) {
+        await ctx.note({
           ...row.base,
           customerId: ours.customerId,
           paymentMethodId: ours.id,
-          outcome: 'updated',
-          reason: Object.keys(drift).join(', '),
+          outcome: source.apply ? 'updated' : 'drift',
+          reason: changed,
           details: drift,
         });
-      }),
-      { paymentMethodId: ours.id, customerId: ours.customerId, card, makeDefault: Boolean(drift.default) },
-    );
-    return;
-  }
-  if (source.sync && !source.apply) {
-    await ctx.note({
-      ...row.base,
-      customerId: row.customerId,
-      outcome: 'drift',
-      reason: 'new card at Stripe',
-    });
-    return;
-  }
-  if (card.cardType === null) {
-    await ctx.note({
-      ...row.base,
-      customerId: row.customerId,
-      outcome: 'skipped',
-      reason: 'a card brand cardbridge does not support',
-    });
-    return;
-  }
-  if (ctx.dryRun || row.customerId === null) {
-    await ctx.note({
-      ...row.base,
-      customerId: row.customerId,
-      customerCreated: row.customerCreated,
-      outcome: 'created',
-    });
-    return;
-  }
-  const customerId = row.customerId;
-  await importListedCard(
-    ctx.deps,
-    rowActor(ctx.actor, async (tx, output) => {
-      await insertMigrationItem(tx, tenantId, ctx.job.id, {
+        return;
+      }
+      await followGatewayCard(
+        ctx.deps,
+        rowActor(ctx.actor, async (tx) => {
+          await insertMigrationItem(tx, tenantId, ctx.job.id, {
+            ...row.base,
+            customerId: ours.customerId,
+            paymentMethodId: ours.id,
+            outcome: 'updated',
+            reason: changed,
+            details: drift,
+          });
+        }),
+        { paymentMethodId: ours.id, customerId: ours.customerId, card, makeDefault: Boolean(drift.default) },
+      );
+      return;
+    }
+    case 'new':
+      await ctx.note({
         ...row.base,
-        customerId,
-        paymentMethodId: (output as { id: number }).id,
-        customerCreated: row.customerCreated,
-        outcome: 'created',
+        customerId: row.customerId,
+        outcome: 'drift',
+        reason: 'new card at Stripe',
       });
-    }),
-    { customerId, account, card, isDefault: row.isDefault },
-  );
+      return;
+    case 'created': {
+      if (!decision.write) {
+        await ctx.note({
+          ...row.base,
+          customerId: row.customerId,
+          customerCreated: row.customerCreated,
+          outcome: 'created',
+        });
+        return;
+      }
+      const customerId = row.customerId!;
+      await importListedCard(
+        ctx.deps,
+        rowActor(ctx.actor, async (tx, output) => {
+          await insertMigrationItem(tx, tenantId, ctx.job.id, {
+            ...row.base,
+            customerId,
+            paymentMethodId: (output as { id: number }).id,
+            customerCreated: row.customerCreated,
+            outcome: 'created',
+          });
+        }),
+        { customerId, account, card, isDefault: row.isDefault },
+      );
+    }
+  }
 }
 
 async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<boolean> {
