@@ -95,6 +95,40 @@ export interface IdempotencyMiddlewareOptions<R> {
 
 type MiddlewareResultLike = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 
+/**
+ * Claims the key for this request, or refuses: a key used for another request is a mismatch,
+ * one whose request is still running is in flight. What is left is a replay or ours to complete.
+ */
+async function claimOrRefuse(
+  db: Db,
+  deps: Pick<AppDeps, 'clock' | 'idempotencyLeaseMs'>,
+  req: { tenantId: number; key: string; hash: string; path: string },
+) {
+  const now = deps.clock();
+  const claim = await claimIdempotencyKey(db, {
+    tenantId: req.tenantId,
+    key: req.key,
+    requestHash: req.hash,
+    procedure: req.path,
+    now,
+    leaseMs: deps.idempotencyLeaseMs,
+    retainedSince: new Date(now.getTime() - idempotencyRetentionMs),
+  });
+  if (claim.kind === 'mismatch') {
+    throw new DomainError(
+      'IDEMPOTENCY_MISMATCH',
+      `This ${idempotencyHeader} was already used with a different request (procedure or parameters); use a new key for a new request.`,
+    );
+  }
+  if (claim.kind === 'in_flight') {
+    throw new DomainError(
+      'IDEMPOTENCY_IN_FLIGHT',
+      `A request with this ${idempotencyHeader} is still being processed; retry later.`,
+    );
+  }
+  return claim;
+}
+
 /** The middleware body; trpc.ts wraps it with `t.middleware` after `authorized`. */
 export async function withIdempotencyKey<R extends MiddlewareResultLike>(
   opts: IdempotencyMiddlewareOptions<R>,
@@ -108,27 +142,8 @@ export async function withIdempotencyKey<R extends MiddlewareResultLike>(
   const { deps } = ctx;
   const key = storedKey(deps.masterKey, parseKey(ctx.idempotencyKey));
   const hash = requestHash(deps.masterKey, path, await opts.getRawInput());
-  const now = deps.clock();
-  const claim = await claimIdempotencyKey(deps.db, {
-    tenantId: principal.tenantId,
-    key,
-    requestHash: hash,
-    procedure: path,
-    now,
-    leaseMs: deps.idempotencyLeaseMs,
-    retainedSince: new Date(now.getTime() - idempotencyRetentionMs),
-  });
+  const claim = await claimOrRefuse(deps.db, deps, { tenantId: principal.tenantId, key, hash, path });
   switch (claim.kind) {
-    case 'mismatch':
-      throw new DomainError(
-        'IDEMPOTENCY_MISMATCH',
-        `This ${idempotencyHeader} was already used with a different request (procedure or parameters); use a new key for a new request.`,
-      );
-    case 'in_flight':
-      throw new DomainError(
-        'IDEMPOTENCY_IN_FLIGHT',
-        `A request with this ${idempotencyHeader} is still being processed; retry later.`,
-      );
     case 'replay': {
       ctx.setResponseHeader(replayedHeader, 'true');
       const stored = claim.response;
@@ -232,27 +247,9 @@ export function idempotentAtCommit(
   const priorHook = actor.onCommit;
   const onCommit = async (tx: Db, output: unknown) => {
     await priorHook?.(tx, output);
-    const now = deps.clock();
-    const claim = await claimIdempotencyKey(tx, {
-      tenantId,
-      key,
-      requestHash: requestHash(deps.masterKey, path, request()),
-      procedure: path,
-      now,
-      leaseMs: deps.idempotencyLeaseMs,
-      retainedSince: new Date(now.getTime() - idempotencyRetentionMs),
-    });
+    const hash = requestHash(deps.masterKey, path, request());
+    const claim = await claimOrRefuse(tx, deps, { tenantId, key, hash, path });
     switch (claim.kind) {
-      case 'mismatch':
-        throw new DomainError(
-          'IDEMPOTENCY_MISMATCH',
-          `This ${idempotencyHeader} was already used with a different request (procedure or parameters); use a new key for a new request.`,
-        );
-      case 'in_flight':
-        throw new DomainError(
-          'IDEMPOTENCY_IN_FLIGHT',
-          `A request with this ${idempotencyHeader} is still being processed; retry later.`,
-        );
       case 'replay':
         if (claim.response.outcome === 'error') throw replayedError(claim.response);
         throw new IdempotentReplay(openOutput(deps.masterKey, { tenantId, key }, claim.response.sealed));
