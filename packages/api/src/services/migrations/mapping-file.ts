@@ -164,10 +164,15 @@ async function readSource(ctx: JobContext): Promise<boolean> {
       batch.push(row);
       if (batch.length < CHUNK_ROWS) continue;
       await flush();
-      if (await ctx.stopped()) return false;
+      if (await ctx.stopped()) {
+        await staged.finish();
+        return false;
+      }
     }
     if (batch.length > 0) await flush();
+    await staged.finish();
   } catch (error) {
+    await staged.settle();
     if (!(error instanceof JobFailure)) throw error;
     await staged.discard();
     throw error;

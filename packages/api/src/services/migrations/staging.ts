@@ -31,7 +31,9 @@ export class StagedChunks {
   /**
    * Stages the next chunk: `build` runs now (only when an earlier read has not staged it
    * already), its write is queued behind the chunks before it — the database writes one chunk
-   * while the next is built. At most two writes wait: then this waits for the oldest.
+   * while the next is built. At most two writes wait: then this waits for the oldest. A read
+   * ends with `finish()` (its chunks are queued only once they are all written) or, failing,
+   * `settle()`/`discard()`.
    */
   async stage(rows: number, build: () => Promise<unknown>): Promise<void> {
     const chunkNo = this.#count++;
