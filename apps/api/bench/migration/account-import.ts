@@ -3,7 +3,7 @@ import { MasterKey } from '@cardbridge/core';
 import { sql } from '@cardbridge/db/testing';
 import { startStripeEmulator } from '@cardbridge/stripe-emulator';
 import Stripe from 'stripe';
-import { settledJob, startWorkers } from './workers.js';
+import { settledJob, startWorkers, useServerDatabase } from './workers.js';
 
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
 const workerCount = Number(process.env.BENCH_WORKERS ?? 3);
@@ -13,12 +13,7 @@ const baselineCards = Number(process.env.BENCH_BASELINE_CARDS ?? 200);
 const secretKey = 'sk_test_bench_account_import';
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 
-const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!serverUrl) {
-  console.error('Set DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server: the workers share it.');
-  process.exit(2);
-}
-process.env.TEST_DATABASE_URL = serverUrl;
+useServerDatabase();
 
 const emulator = await startStripeEmulator({ latencyMs, rateLimitPerSecond: rate });
 await emulator.seedDemo({ seed: 2026, customers, cardsPerCustomer: 2, paymentMethodsPerCustomer: 0 });

@@ -2,7 +2,7 @@ import { freshCardNumber } from '@cardbridge/api/test/card-data.js';
 import { createTestApp } from '@cardbridge/api/test/helpers.js';
 import { MasterKey } from '@cardbridge/core';
 import { startStripeEmulator } from '@cardbridge/stripe-emulator';
-import { settledJob, startWorkers } from './workers.js';
+import { settledJob, startWorkers, useServerDatabase } from './workers.js';
 
 const cards = Number(process.env.BENCH_CARDS ?? 1_000);
 const workerCount = Number(process.env.BENCH_WORKERS ?? 3);
@@ -10,12 +10,7 @@ const rate = Number(process.env.BENCH_RATE ?? 100);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const secretKey = 'sk_test_bench_bulk_export';
 
-const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!serverUrl) {
-  console.error('Set DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server: the workers share it.');
-  process.exit(2);
-}
-process.env.TEST_DATABASE_URL = serverUrl;
+useServerDatabase();
 
 const emulator = await startStripeEmulator({ latencyMs, rateLimitPerSecond: rate });
 const masterKey = MasterKey.generateBase64();

@@ -9,6 +9,19 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const workerTs = path.join(root, 'apps', 'api', 'src', 'worker.ts');
 
+/**
+ * The PostgreSQL server the benchmark's database is made on (DATABASE_URL or TEST_DATABASE_URL),
+ * as the test helpers read it; exits with a word when there is none: the workers share it.
+ */
+export function useServerDatabase(): void {
+  const serverUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    console.error('Set DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server: the workers share it.');
+    process.exit(2);
+  }
+  process.env.TEST_DATABASE_URL = serverUrl;
+}
+
 export async function startWorkers(opts: { databaseUrl: string; masterKey: string; count: number }) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cardbridge-bench-'));
   const workers: ChildProcess[] = [];
