@@ -50,14 +50,18 @@ export class JobEngine {
   readonly #boss: PgBoss;
   readonly #opts: JobEngineOptions;
   #started = false;
+  /** This process's workers by queue: on PGlite (no NOTIFY) a task sent here wakes them. */
+  readonly #localWorkers = new Map<string, string[]>();
 
   constructor(opts: JobEngineOptions) {
     this.#opts = opts;
     this.#boss = new PgBoss({
       // PostgreSQL: pg-boss's own small pool (it opens transactions the app's pool refuses).
       // PGlite, one connection in process: through the app's handle.
+      // On PostgreSQL a sent task wakes the workers of every process at once (LISTEN/NOTIFY on
+      // one more connection) instead of after their next poll: half a second per hand-over.
       ...(opts.database.url
-        ? { connectionString: opts.database.url, max: opts.maxConnections ?? 4 }
+        ? { connectionString: opts.database.url, max: opts.maxConnections ?? 4, useListenNotify: true }
         : {
             db: { executeSql: (text: string, values?: unknown[]) => opts.database.executeSql(text, values) },
           }),
@@ -87,7 +91,8 @@ export class JobEngine {
     };
     for (const name of Object.values(QUEUES)) {
       const existing = await this.#boss.getQueue(name);
-      if (!existing) await this.#boss.createQueue(name, common);
+      if (!existing) await this.#boss.createQueue(name, { ...common, notify: true });
+      else if (!existing.notify) await this.#boss.updateQueue(name, { notify: true });
     }
     this.#started = true;
   }
@@ -96,22 +101,41 @@ export class JobEngine {
   async work(handlers: JobHandlers, opts: { concurrency?: number } = {}): Promise<void> {
     await this.start();
     const poll = this.#opts.pollingIntervalSeconds ?? 0.5;
-    await this.#boss.work<SourceTask>(QUEUES.source, { pollingIntervalSeconds: poll }, async ([job]) => {
-      if (job) await handlers.readSource(job.data);
-    });
-    await this.#boss.work<ChunkTask>(
-      QUEUES.chunk,
-      {
-        pollingIntervalSeconds: poll,
-        localConcurrency: opts.concurrency ?? this.#opts.concurrency ?? 4,
-        // While chunks wait, a slot that finished one takes the next at once instead of after
-        // its polling interval: a job's chunks run back to back.
-        burstWhenReadyExceeds: 1,
-      },
+    const source = await this.#boss.work<SourceTask>(
+      QUEUES.source,
+      // NOTIFY wakes an idle worker; a busy one misses it and polls as without NOTIFY.
+      { pollingIntervalSeconds: poll, notifyPollingIntervalSeconds: poll },
       async ([job]) => {
-        if (job) await handlers.runChunk(job.data);
+        if (job) await handlers.readSource(job.data);
       },
     );
+    this.#localWorkers.set(QUEUES.source, [source]);
+    // One pg-boss worker per slot (not one with a local concurrency): each has an id to wake.
+    const chunkWorkers: string[] = [];
+    for (let slot = 0; slot < (opts.concurrency ?? this.#opts.concurrency ?? 4); slot++) {
+      chunkWorkers.push(
+        await this.#boss.work<ChunkTask>(
+          QUEUES.chunk,
+          {
+            pollingIntervalSeconds: poll,
+            notifyPollingIntervalSeconds: poll,
+            // While chunks wait, a slot that finished one takes the next at once instead of after
+            // its polling interval: a job's chunks run back to back.
+            burstWhenReadyExceeds: 1,
+          },
+          async ([job]) => {
+            if (job) await handlers.runChunk(job.data);
+          },
+        ),
+      );
+    }
+    this.#localWorkers.set(QUEUES.chunk, chunkWorkers);
+  }
+
+  /** PGlite has no NOTIFY: what this process sends wakes its own workers (the only ones). */
+  #wakeLocal(queue: string): void {
+    if (this.#opts.database.url) return;
+    for (const id of this.#localWorkers.get(queue) ?? []) this.#boss.notifyWorker(id);
   }
 
   /** Queues reading the source of a job; `round` distinguishes a resume from the first start. */
@@ -122,6 +146,7 @@ export class JobEngine {
       { ...task },
       { id: taskId('source', task.tenantId, task.jobId, round) },
     );
+    this.#wakeLocal(QUEUES.source);
   }
 
   async sendChunk(task: ChunkTask, round = 0): Promise<void> {
@@ -133,6 +158,7 @@ export class JobEngine {
         id: taskId('chunk', task.tenantId, task.jobId, task.chunkNo, round),
       },
     );
+    this.#wakeLocal(QUEUES.chunk);
   }
 
   /** Stops taking work; running handlers finish first (up to `timeoutMs`). */
