@@ -79,6 +79,31 @@ export async function updateMigrationJob(
   return row;
 }
 
+/**
+ * A queued job's first task starts it: queued becomes running. A job paused or cancelled since a
+ * worker read it stays so (undefined): the status moves only from the one the worker saw.
+ */
+export async function startMigrationJob(
+  db: Db,
+  tenantId: number,
+  id: number,
+): Promise<MigrationJobRow | undefined> {
+  const [row] = await db
+    .update(migrationJobs)
+    .set({ status: 'running', startedAt: new Date(), modifiedAt: new Date() })
+    .where(and(jobOf(tenantId, id), eq(migrationJobs.status, 'queued')))
+    .returning();
+  return row;
+}
+
+/** A job that cannot go on fails with `error`; one cancelled or finished meanwhile stays so. */
+export async function failMigrationJob(db: Db, tenantId: number, id: number, error: string): Promise<void> {
+  await db
+    .update(migrationJobs)
+    .set({ status: 'failed', error, finishedAt: new Date(), modifiedAt: new Date() })
+    .where(and(jobOf(tenantId, id), inArray(migrationJobs.status, ['queued', 'running', 'paused'])));
+}
+
 /** Counts requests made on the job's behalf (the rate figures of progress). */
 export async function addMigrationJobRequests(
   db: Db,

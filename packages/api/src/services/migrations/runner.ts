@@ -1,5 +1,6 @@
 import { DomainError } from '@cardbridge/core';
 import {
+  failMigrationJob,
   finishMigrationChunk,
   getMigrationChunk,
   getMigrationJob,
@@ -8,6 +9,7 @@ import {
   noteMigrationChunkAttempt,
   pendingMigrationChunks,
   refreshMigrationStatistics,
+  startMigrationJob,
   updateMigrationJob,
 } from '@cardbridge/db';
 import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
@@ -42,19 +44,20 @@ function isPermanent(error: unknown): boolean {
 
 async function failJob(deps: AppDeps, job: MigrationJobRow, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
-  await updateMigrationJob(deps.db, job.tenantId, job.id, {
-    status: 'failed',
-    error: message.slice(0, 1000),
-    finishedAt: new Date(),
-  });
+  await failMigrationJob(deps.db, job.tenantId, job.id, message.slice(0, 1000));
   deps.logger.warn({ jobId: job.id, err: message }, 'migration job failed');
 }
 
+/** The job if it is running, started here when it was queued; undefined when paused or stopped. */
 async function runningJob(deps: AppDeps, task: SourceTask): Promise<MigrationJobRow | undefined> {
   const job = await getMigrationJob(deps.db, task.tenantId, task.jobId);
   if (!job) return undefined;
   if (job.status === 'queued') {
-    return updateMigrationJob(deps.db, job.tenantId, job.id, { status: 'running', startedAt: new Date() });
+    // A pause between the read and the start wins: the start is conditional on `queued`.
+    const started = await startMigrationJob(deps.db, job.tenantId, job.id);
+    if (started) return started;
+    const now = await getMigrationJob(deps.db, task.tenantId, task.jobId);
+    return now?.status === 'running' ? now : undefined;
   }
   return job.status === 'running' ? job : undefined;
 }
