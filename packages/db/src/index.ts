@@ -16,6 +16,7 @@ export * from './repositories/migration-jobs.js';
 export * from './repositories/payment-methods.js';
 export * from './repositories/rate-budgets.js';
 export * from './repositories/sandbox.js';
+export * from './repositories/staged-payment-methods.js';
 export * from './repositories/tenants.js';
 export * from './repositories/vault-rows.js';
 export * as schema from './schema.js';

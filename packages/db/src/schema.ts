@@ -523,6 +523,12 @@ export const migrationJobChunks = pgTable(
      * converting to jsonb and compressing than it keeps.
      */
     payload: json('payload').$type<unknown>().notNull(),
+    /**
+     * Rows the chunk will insert as they are, column by column (a file's payment methods, sealed
+     * and with their reserved ids): the database reads them itself when they go in, so they
+     * never travel to the worker and back. Stored like `payload`.
+     */
+    records: json('records').$type<unknown[]>(),
     rows: integer('rows').notNull(),
     attempts: integer('attempts').notNull().default(0),
     createdAt: createdAt(),

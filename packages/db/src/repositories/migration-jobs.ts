@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { migrationJobChunks, migrationJobItems, migrationJobs, paymentMethods } from '../schema.js';
 import { anyOf } from './any-of.js';
@@ -6,7 +6,8 @@ import { findCustomersForMatch, insertMigrationItems, noteMigrationItems } from 
 import { type KeysetPage, keysetPage } from './keyset.js';
 
 export type MigrationJobRow = typeof migrationJobs.$inferSelect;
-export type MigrationChunkRow = typeof migrationJobChunks.$inferSelect;
+/** A chunk as its worker reads it: its staged records stay in the database (`records`). */
+export type MigrationChunkRow = Omit<typeof migrationJobChunks.$inferSelect, 'records'>;
 export type MigrationItemRow = typeof migrationJobItems.$inferSelect;
 export type NewMigrationItem = Omit<
   typeof migrationJobItems.$inferInsert,
@@ -125,7 +126,7 @@ export async function insertMigrationChunk(
   db: Db,
   tenantId: number,
   jobId: number,
-  chunk: { chunkNo: number; payload: unknown; rows: number },
+  chunk: { chunkNo: number; payload: unknown; rows: number; records?: unknown[] },
   checkpoint: Record<string, unknown>,
 ): Promise<boolean> {
   const inserted = await db
@@ -208,8 +209,9 @@ export async function getMigrationChunk(
   jobId: number,
   chunkNo: number,
 ): Promise<MigrationChunkRow | undefined> {
+  const { records: _staged, ...read } = getTableColumns(migrationJobChunks);
   const [row] = await db
-    .select()
+    .select(read)
     .from(migrationJobChunks)
     .where(chunkOf(tenantId, jobId, chunkNo));
   return row;
@@ -256,10 +258,11 @@ export async function finishMigrationChunk(
   chunkNo: number,
   status: 'done' | 'cancelled' = 'done',
 ): Promise<void> {
-  // A finished chunk's work is in its items: its payload (a page of the source) is let go.
+  // A finished chunk's work is in its items: its payload (a page of the source) and staged
+  // records are let go.
   await db
     .update(migrationJobChunks)
-    .set({ status, doneAt: new Date(), payload: sql`'null'::json` })
+    .set({ status, doneAt: new Date(), payload: sql`'null'::json`, records: null })
     .where(and(chunkOf(tenantId, jobId, chunkNo), eq(migrationJobChunks.status, 'pending')));
 }
 

@@ -1,13 +1,59 @@
-import { type Column, getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
+import { Column, getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
 
+/** How one column of a batch is written: its database name, its driver mapping, what fills it. */
+interface ColumnPlan {
+  key: string;
+  name: string;
+  /** The driver mapping (timestamps to text); null where it changes nothing (text, numbers, json). */
+  map: ((value: unknown) => unknown) | null;
+  /** What a row that leaves it unset gets: the database's value, or `computed` (now(), a sequence). */
+  fill: { value: unknown } | 'computed';
+}
+
+function planColumns(table: PgTable, keys: readonly string[]): ColumnPlan[] {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  return keys.map((key) => {
+    const column = columns[key]!;
+    const computed = column.hasDefault && (column.default === undefined || is(column.default, SQL));
+    const mapsValues =
+      column.dataType !== 'json' && column.mapToDriverValue !== Column.prototype.mapToDriverValue;
+    return {
+      key,
+      name: column.name,
+      map: mapsValues ? (value: unknown) => column.mapToDriverValue(value) : null,
+      fill: computed ? 'computed' : { value: column.default ?? null },
+    };
+  });
+}
+
+/**
+ * A row as `json_populate_recordset` reads it, its columns by database name and driver value; a
+ * column it leaves unset gets the database's value. `omitted` collects the columns whose value the
+ * database computes (now(), a sequence) that the row leaves unset: they cannot be written out.
+ */
+function recordOf(plan: readonly ColumnPlan[], row: Record<string, unknown>, omitted?: string[]) {
+  const record: Record<string, unknown> = {};
+  for (const column of plan) {
+    const value = row[column.key];
+    if (value === undefined) {
+      if (column.fill === 'computed') omitted?.push(column.key);
+      else record[column.name] = column.fill.value;
+    } else {
+      record[column.name] = value === null || column.map === null ? value : column.map(value);
+    }
+  }
+  return record;
+}
+
 /**
  * Many rows in one statement with a single parameter: the rows as one JSON array, unpacked by
- * `json_populate_recordset` (json, not jsonb: parsed once, never converted). Drizzle's multi-row insert makes a parameter of every value (500
- * rows × 30 columns) and spends more CPU building it than the database spends inserting; this
- * spends one `JSON.stringify`. Values go through their column's driver mapping (timestamps),
- * jsonb values stay documents; a column a row leaves unset gets its default.
+ * `json_populate_recordset` (json, not jsonb: parsed once, never converted). Drizzle's multi-row
+ * insert makes a parameter of every value (500 rows × 30 columns) and spends more CPU building it
+ * than the database spends inserting; this spends one `JSON.stringify`. Values go through their
+ * column's driver mapping (timestamps), jsonb values stay documents; a column a row leaves unset
+ * gets its default.
  */
 export async function insertRecordset<T extends PgTable>(
   db: Db,
@@ -15,64 +61,64 @@ export async function insertRecordset<T extends PgTable>(
   rows: readonly Partial<T['$inferInsert']>[],
   opts: { overridingSystemValue?: boolean; onConflictDoNothing?: boolean } = {},
 ): Promise<void> {
-  const columns = getTableColumns(table) as Record<string, Column>;
-  const unset = (row: Partial<T['$inferInsert']>, key: string) =>
-    (row as Record<string, unknown>)[key] === undefined;
-  const keys = Object.keys(columns).filter((key) => rows.some((row) => !unset(row, key)));
-  // A column some rows leave unset gets, in those, what the database would give it: null, or
-  // its default value. A default the database computes (now(), a sequence) cannot be written
-  // out: such rows go in statements of their own (runs in their order).
-  const fillable = (column: Column) =>
-    !column.hasDefault || (column.default !== undefined && !is(column.default, SQL));
-  const splitBy = keys.filter((key) => !fillable(columns[key]!) && rows.some((row) => unset(row, key)));
-  const filled = (row: Partial<T['$inferInsert']>) => {
-    const out = { ...row } as Record<string, unknown>;
-    for (const key of keys) {
-      if (out[key] === undefined && fillable(columns[key]!)) out[key] = columns[key]!.default ?? null;
-    }
-    return out as Partial<T['$inferInsert']>;
-  };
-  let run: Partial<T['$inferInsert']>[] = [];
-  let runKeys: string[] = [];
-  for (const row of rows.map(filled)) {
-    const rowKeys = keys.filter((key) => !splitBy.includes(key) || !unset(row, key));
-    if (run.length > 0 && rowKeys.join() !== runKeys.join()) {
-      await insertGroup(db, table, columns, runKeys, run, opts);
+  if (rows.length === 0) return;
+  const all = Object.keys(getTableColumns(table));
+  const set = new Set<string>();
+  for (const row of rows) {
+    for (const key of all) if ((row as Record<string, unknown>)[key] !== undefined) set.add(key);
+  }
+  const plan = planColumns(
+    table,
+    all.filter((key) => set.has(key)),
+  );
+  // A row leaving unset a column the database computes goes in a statement without that column
+  // (with the rows next to it that leave the same ones unset: runs keep their order).
+  let run: Record<string, unknown>[] = [];
+  let runOmits = '';
+  for (const row of rows) {
+    const omitted: string[] = [];
+    const record = recordOf(plan, row as Record<string, unknown>, omitted);
+    const omits = omitted.join();
+    if (run.length > 0 && omits !== runOmits) {
+      await insertGroup(db, table, plan, runOmits, run, opts);
       run = [];
     }
-    run.push(row);
-    runKeys = rowKeys;
+    run.push(record);
+    runOmits = omits;
   }
-  if (run.length > 0) await insertGroup(db, table, columns, runKeys, run, opts);
+  await insertGroup(db, table, plan, runOmits, run, opts);
+}
+
+/**
+ * Rows kept as records for a later `insert … select` that reads them in the database: each
+ * record has every one of `keys` (a value left unset is what the database would give it: null,
+ * or the column's plain default).
+ */
+export function tableRecords<T extends PgTable>(
+  table: T,
+  keys: readonly string[],
+  rows: readonly Partial<T['$inferInsert']>[],
+): Record<string, unknown>[] {
+  const plan = planColumns(table, keys);
+  return rows.map((row) => recordOf(plan, row as Record<string, unknown>));
 }
 
 async function insertGroup<T extends PgTable>(
   db: Db,
   table: T,
-  columns: Record<string, Column>,
-  keys: string[],
-  rows: readonly Partial<T['$inferInsert']>[],
+  plan: readonly ColumnPlan[],
+  omits: string,
+  records: readonly Record<string, unknown>[],
   opts: { overridingSystemValue?: boolean; onConflictDoNothing?: boolean },
 ): Promise<void> {
-  const json = JSON.stringify(
-    rows.map((row) => {
-      const record: Record<string, unknown> = {};
-      for (const key of keys) {
-        const column = columns[key]!;
-        const value = (row as Record<string, unknown>)[key];
-        record[column.name] =
-          value === null ? null : column.dataType === 'json' ? value : column.mapToDriverValue(value);
-      }
-      return record;
-    }),
-  );
+  const omitted = new Set(omits === '' ? [] : omits.split(','));
   const names = sql.join(
-    keys.map((key) => sql.identifier(columns[key]!.name)),
+    plan.filter((c) => !omitted.has(c.key)).map((c) => sql.identifier(c.name)),
     sql`, `,
   );
   const name = sql.identifier(getTableName(table));
   await db.execute(
-    sql`insert into ${name} (${names}) ${opts.overridingSystemValue ? sql`overriding system value ` : sql``}select ${names} from json_populate_recordset(null::${name}, ${json}::json)${opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``}`,
+    sql`insert into ${name} (${names}) ${opts.overridingSystemValue ? sql`overriding system value ` : sql``}select ${names} from json_populate_recordset(null::${name}, ${JSON.stringify(records)}::json)${opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``}`,
   );
 }
 

@@ -71,7 +71,7 @@ export class JobContext {
    * keeps the account's budget to itself while it lasts.
    */
   async writeChunk(
-    chunk: { chunkNo: number; payload: unknown; rows: number },
+    chunk: { chunkNo: number; payload: unknown; rows: number; records?: unknown[] },
     checkpoint: Record<string, unknown>,
   ) {
     await this.deps.db.transaction((tx) =>

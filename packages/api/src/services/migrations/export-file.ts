@@ -6,6 +6,7 @@ import {
   type NewMigrationItem,
   noteMigrationItems,
   settledMigrationItems,
+  stagedPaymentMethodRecords,
 } from '@cardbridge/db';
 import {
   type ExportCardRecord,
@@ -17,7 +18,6 @@ import {
 import { requireGatewayAccount } from '../gateway-accounts.js';
 import {
   decideFileCards,
-  type FileCardColumns,
   type FileCardResult,
   fileCardIntake,
   importVaultedFileCards,
@@ -29,8 +29,9 @@ import { type JobContext, JobFailure, type MigrationKindModule } from './context
 import { gatewayText, type MatchBy, type ResolvedCustomer } from './customers.js';
 import { resolveFileCustomers } from './file-customers.js';
 import { readMigrationFile, requireMigrationFile } from './files.js';
+import { IdsAhead } from './ids-ahead.js';
 import { rowFailure, settledElsewhere } from './row-errors.js';
-import { StagedChunks } from './staging.js';
+import { type StagedChunk, StagedChunks } from './staging.js';
 
 /*
  * A Stripe card-data export (CSV or JSON, usually OpenPGP-encrypted) into our vault. The read
@@ -38,8 +39,10 @@ import { StagedChunks } from './staging.js';
  * vault for the payment method row reserved for it, so no chunk ever holds a clear number; the
  * engine queues them once the whole file was read without error, and a file that fails (its
  * integrity is known only at the end) is discarded with all it staged (staging.ts). A chunk's
- * rows then go in together: customers resolved for the chunk at once, cards decided and
- * inserted in one transaction with their audit rows and report rows.
+ * payload is what its run decides by (ids, fingerprints, customers); the sealed rows themselves
+ * wait in the chunk's records, read by the database when they go in. A chunk's rows go in
+ * together: customers resolved for the chunk at once, cards decided and inserted in one
+ * transaction with their audit rows and report rows.
  *
  * With `gatewayAccountId` each card keeps its Stripe card and customer ids on that account and
  * the Stripe customer is remembered, so a later import of the account by reference finds the
@@ -75,8 +78,8 @@ interface StagedCard {
   cardId: string;
   isDefault: boolean;
   fingerprint: string;
-  /** A run's vaulted row (number sealed for its reserved id); a plan needs none. */
-  columns?: FileCardColumns;
+  /** The id a run's vaulted row was sealed for (its row is in the chunk's records); a plan has none. */
+  id?: number;
 }
 
 interface StagedProblem {
@@ -127,11 +130,12 @@ async function readSource(ctx: JobContext): Promise<boolean> {
     clock: deps.clock,
   });
   const staged = new StagedChunks(ctx);
+  const ids = new IdsAhead(deps.db, CHUNK_ROWS);
   let batch: StripeExportRecord[] = [];
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await staged.stage(rows.length, () => stageRows(ctx, account, rows));
+    await staged.stage(rows.length, () => stageRows(ctx, account, rows, ids));
   };
   try {
     for await (const record of records) {
@@ -196,7 +200,8 @@ async function stageRows(
   ctx: JobContext,
   account: GatewayAccountRow | null,
   records: readonly StripeExportRecord[],
-): Promise<ChunkPayload> {
+  ids: IdsAhead,
+): Promise<StagedChunk> {
   const { deps, job } = ctx;
   const intake = fileCardIntake(deps, job.tenantId);
   const rows: StagedRow[] = [];
@@ -237,9 +242,11 @@ async function stageRows(
         : null,
     });
   }
-  const columns = await vaultFileCards(deps, job.tenantId, toVault);
-  for (const [i, row] of vaulted.entries()) row.columns = columns[i]!;
-  return { gatewayAccountId: account?.id ?? null, rows };
+  const payload: ChunkPayload = { gatewayAccountId: account?.id ?? null, rows };
+  if (ctx.dryRun) return { payload };
+  const columns = await vaultFileCards(deps, job.tenantId, toVault, (n) => ids.take(n));
+  for (const [i, row] of vaulted.entries()) row.id = columns[i]!.id;
+  return { payload, records: stagedPaymentMethodRecords(columns) };
 }
 
 const baseItem = (row: StagedRow, chunkNo: number) => ({
@@ -345,7 +352,11 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
       key: c.key,
       customerId: resolved(c).customerId!,
       sourceCustomerId: c.customer.id,
-      columns: c.columns!,
+      id: c.id!,
+      fingerprint: c.fingerprint,
+      placement: account
+        ? { gatewayAccountId: account.id, externalCustomerId: c.customer.id, externalCardId: c.cardId }
+        : null,
       isDefault: c.isDefault,
     }),
   );
@@ -363,6 +374,7 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
         );
       }),
       batch,
+      { jobId: job.id, chunkNo: chunk.chunkNo },
     );
   try {
     await store(vaulted);

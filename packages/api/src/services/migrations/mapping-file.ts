@@ -157,7 +157,7 @@ async function readSource(ctx: JobContext): Promise<boolean> {
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await staged.stage(rows.length, async () => ({ rows }) satisfies ChunkPayload);
+    await staged.stage(rows.length, async () => ({ payload: { rows } satisfies ChunkPayload }));
   };
   try {
     for await (const row of mappingRows(readMigrationFile(deps, job.tenantId, file.id))) {

@@ -17,6 +17,12 @@ interface Checkpoint {
   stagedChunks?: number;
 }
 
+/** A chunk as a read builds it: what its worker reads, and rows its insert reads in the database. */
+export interface StagedChunk {
+  payload: unknown;
+  records?: unknown[];
+}
+
 export class StagedChunks {
   #count = 0;
   readonly #stagedBefore: number;
@@ -35,14 +41,14 @@ export class StagedChunks {
    * ends with `finish()` (its chunks are queued only once they are all written) or, failing,
    * `settle()`/`discard()`.
    */
-  async stage(rows: number, build: () => Promise<unknown>): Promise<void> {
+  async stage(rows: number, build: () => Promise<StagedChunk>): Promise<void> {
     const chunkNo = this.#count++;
     if (chunkNo < this.#stagedBefore) return;
     while (this.#writes.length >= 2) await this.#writes.shift();
-    const payload = await build();
+    const chunk = await build();
     const previous = this.#writes.at(-1) ?? Promise.resolve();
     const write = previous.then(() =>
-      this.ctx.writeChunk({ chunkNo, payload, rows }, { stagedChunks: chunkNo + 1 } satisfies Checkpoint),
+      this.ctx.writeChunk({ chunkNo, rows, ...chunk }, { stagedChunks: chunkNo + 1 } satisfies Checkpoint),
     );
     write.catch(() => {}); // awaited by a later stage, finish or settle; never left unhandled
     this.#writes.push(write);

@@ -4,7 +4,7 @@ import {
   type Db,
   dataKeyStore,
   findPaymentMethodsByExternalCards,
-  insertPaymentMethodsWithIds,
+  insertStagedPaymentMethods,
   listActiveCardKeys,
   lockCustomersById,
   type PaymentMethodRow,
@@ -83,20 +83,22 @@ export type FileCardColumns = VaultedColumns & { state: string };
 
 /**
  * Seals a batch of cards, each for its own reserved row (`vaultedColumns`, with the ids reserved
- * in one query and the tenant's data key read once for the batch rather than once a card).
+ * in one query — or by the caller, ahead — and the tenant's data key read once for the batch
+ * rather than once a card).
  */
 export async function vaultFileCards(
   deps: AppDeps,
   tenantId: number,
   cards: readonly { card: IntakeCard; placement: GatewayPlacement | null; state: string | null }[],
+  reserveIds: (n: number) => Promise<number[]> = (n) => reservePaymentMethodIds(deps.db, n),
 ): Promise<FileCardColumns[]> {
   if (cards.length === 0) return [];
-  const ids = await reservePaymentMethodIds(deps.db, cards.length);
+  const ids = await reserveIds(cards.length);
   const vault = new BatchVault(deps.masterKey, dataKeyStore(deps.db));
   const columns: FileCardColumns[] = [];
   for (const [i, c] of cards.entries()) {
     const row = await vaultedColumnsFor(vault, tenantId, ids[i]!, c.card, c.placement ?? undefined);
-    columns.push({ ...row, state: c.state ?? '' });
+    columns.push(Object.assign(row, { state: c.state ?? '' }));
   }
   return columns;
 }
@@ -215,14 +217,26 @@ export async function decideFileCards(
   return { decisions, withDefault };
 }
 
-/** A card of a run: its vaulted columns and whose it is. */
+/**
+ * A card of a run: whose it is, and what decides it. Its vaulted row waits, sealed, in the job's
+ * chunk (`insertStagedPaymentMethods`), under `id`.
+ */
 export interface VaultedFileCard {
   key: string;
   customerId: number;
   sourceCustomerId: string;
-  columns: FileCardColumns;
+  /** The id its row was sealed for. */
+  id: number;
+  fingerprint: string;
+  placement: GatewayPlacement | null;
   /** The customer's default source in the file: it becomes the customer's default here. */
   isDefault: boolean;
+}
+
+/** Where a run's vaulted rows are staged: the job's chunk. */
+export interface StagedCards {
+  jobId: number;
+  chunkNo: number;
 }
 
 export type FileCardResult = FileCardDecision & { key: string; customerId: number };
@@ -231,16 +245,9 @@ const refOf = (c: VaultedFileCard): FileCardRef => ({
   key: c.key,
   customerId: c.customerId,
   sourceCustomerId: c.sourceCustomerId,
-  fingerprint: c.columns.fingerprint,
-  id: c.columns.id,
-  placement:
-    c.columns.gatewayAccountId !== null
-      ? {
-          gatewayAccountId: c.columns.gatewayAccountId,
-          externalCustomerId: c.columns.externalCustomerId!,
-          externalCardId: c.columns.externalCardId!,
-        }
-      : null,
+  fingerprint: c.fingerprint,
+  id: c.id,
+  placement: c.placement,
 });
 
 /**
@@ -257,6 +264,7 @@ export async function importVaultedFileCards(
   deps: AppDeps,
   actor: Actor,
   cards: readonly VaultedFileCard[],
+  staged: StagedCards,
 ): Promise<FileCardResult[]> {
   const { tenantId } = actor;
   try {
@@ -266,10 +274,11 @@ export async function importVaultedFileCards(
       const { decisions, withDefault } = await decideFileCards(tx, tenantId, cards.map(refOf));
       const created = cards.filter((c) => decisions.get(c.key)!.outcome === 'created');
       const isDefault = await defaultsFor(tx, tenantId, created, withDefault);
-      await insertPaymentMethodsWithIds(
+      await insertStagedPaymentMethods(
         tx,
         tenantId,
-        created.map((c) => ({ ...c.columns, customerId: c.customerId, isDefault: isDefault.has(c.key) })),
+        staged,
+        created.map((c) => ({ id: c.id, customerId: c.customerId, isDefault: isDefault.has(c.key) })),
       );
       const results = cards.map((c) => ({ ...decisions.get(c.key)!, key: c.key, customerId: c.customerId }));
       return recordChanges(
@@ -278,13 +287,13 @@ export async function importVaultedFileCards(
         created.map((c) => ({
           action: 'migrations.importCard',
           targetType: 'paymentMethods',
-          targetId: c.columns.id,
+          targetId: c.id,
         })),
         results,
       );
     });
   } catch (err) {
-    const only = cards.length === 1 ? cards[0]!.columns : undefined;
+    const only = cards.length === 1 ? cards[0]!.placement : null;
     if (only) await externalCardConflict(deps.db, err, tenantId, only.gatewayAccountId, only.externalCardId);
     throw err;
   }
