@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { maxMigrationFileBytes, parseApiBaseAllowList } from '@cardbridge/api';
+import { defaultWorkerConcurrency, maxMigrationFileBytes, parseApiBaseAllowList } from '@cardbridge/api';
 import { z } from 'zod';
 
 /** `<repo>/.cardbridge`: fixed relative to the code, so the server and CLI agree whatever the cwd. */
@@ -74,7 +74,7 @@ const envSchema = z.object({
    */
   CARDBRIDGE_WORKER: z.enum(['on', 'off']).default('on'),
   /** Chunks of migration jobs one process works on at once. */
-  CARDBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  CARDBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(defaultWorkerConcurrency),
   /** The OpenPGP private key (armored file) that Stripe card-export files are encrypted to. */
   CARDBRIDGE_IMPORT_PGP_KEY_FILE: z.string().min(1).optional(),
   /** Its passphrase, when it has one. */

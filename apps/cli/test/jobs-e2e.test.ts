@@ -281,10 +281,11 @@ describe('cardbridge import and jobs against the real server', () => {
 
     // The server's answers to the upload itself.
     const huge = await cli(['import', 'export-file', 'huge.csv']);
-    expect(huge.code).toBe(2);
-    expect(huge.stderr).toBe(
-      `error: The file is larger than the ${maxUploadBytes} bytes an upload may hold.\n`,
-    );
+    // Code and words together: a failure shows what the CLI said.
+    expect({ code: huge.code, stderr: huge.stderr }).toEqual({
+      code: 2,
+      stderr: `error: The file is larger than the ${maxUploadBytes} bytes an upload may hold.\n`,
+    });
     const absent = await cli(['import', 'export-file', 'absent.csv']);
     expect(absent.code).toBe(2);
     expect(absent.stderr).toContain('error: cannot read absent.csv (ENOENT)');

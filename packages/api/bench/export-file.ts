@@ -2,7 +2,7 @@
  * Throughput and memory of an export_file migration job on PostgreSQL, against a bare bulk insert.
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres \
- *     pnpm --filter @cardbridge/api exec tsx bench/export-file.ts [--cards 100000] [--cards-per-customer 3] [--concurrency 4]
+ *     pnpm --filter @cardbridge/api exec tsx bench/export-file.ts [--cards 100000] [--cards-per-customer 3] [--concurrency 6]
  *
  * (`node --max-old-space-size=128 --import tsx bench/export-file.ts …` shows the job within a
  * small heap: V8 otherwise lets garbage pile up to ~190 MB of heap before collecting it.)
@@ -37,7 +37,7 @@ const { values } = parseArgs({
   options: {
     cards: { type: 'string', default: '100000' },
     'cards-per-customer': { type: 'string', default: '3' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string' },
   },
 });
 const cards = Number(values.cards);
@@ -87,7 +87,11 @@ try {
   });
   console.log(`upload: ${seconds(Date.now() - started)}`);
 
-  await deps.jobs.work(migrationHandlers(deps), { concurrency: Number(values.concurrency) });
+  // Without --concurrency, the workers' default (the server's and `cardbridge worker`'s).
+  await deps.jobs.work(
+    migrationHandlers(deps),
+    values.concurrency ? { concurrency: Number(values.concurrency) } : {},
+  );
   const rssBefore = process.resourceUsage().maxRSS;
   started = Date.now();
   const job = await createMigrationJob(deps, actor, {

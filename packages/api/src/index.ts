@@ -27,6 +27,7 @@ export {
   type Artifact,
   type ArtifactFormat,
   artifactFormats,
+  DEFAULT_CHUNK_CONCURRENCY as defaultWorkerConcurrency,
   MAX_FILE_BYTES as maxMigrationFileBytes,
   renderArtifact,
   startMigrationWorker,

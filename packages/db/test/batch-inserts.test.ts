@@ -170,6 +170,16 @@ describe('batch writes of file imports on the real migrations', () => {
       ['b', 'skipped', false, 'why'],
       ['c', 'created', false, null],
     ]);
+    // Values every row has alike go in once, typed: a boolean, a number, text, null.
+    await noteMigrationItems(h.db, tenant.id, job.id, [
+      { itemKey: 'd', outcome: 'created', customerCreated: true, chunkNo: 7, reason: null },
+      { itemKey: 'e', outcome: 'created', customerCreated: true, chunkNo: 7, reason: null },
+    ]);
+    const more = await listMigrationItems(h.db, tenant.id, job.id, { limit: 10 });
+    expect(more.slice(3).map((i) => [i.itemKey, i.outcome, i.customerCreated, i.chunkNo, i.reason])).toEqual([
+      ['d', 'created', true, 7, null],
+      ['e', 'created', true, 7, null],
+    ]);
   });
 
   it('starts only a queued job and fails only an unfinished one: a pause or cancel meanwhile stands', async () => {

@@ -6,6 +6,8 @@ import type { Db } from '../client.js';
 interface ColumnPlan {
   key: string;
   name: string;
+  /** Its SQL type; null for json and jsonb, whose values stay documents in the rows. */
+  scalarType: string | null;
   /** The driver mapping (timestamps to text); null where it changes nothing (text, numbers, json). */
   map: ((value: unknown) => unknown) | null;
   /** What a row that leaves it unset gets: the database's value, or `computed` (now(), a sequence). */
@@ -22,6 +24,7 @@ function planColumns(table: PgTable, keys: readonly string[]): ColumnPlan[] {
     return {
       key,
       name: column.name,
+      scalarType: column.dataType === 'json' ? null : column.getSQLType(),
       map: mapsValues ? (value: unknown) => column.mapToDriverValue(value) : null,
       fill: computed ? 'computed' : { value: column.default ?? null },
     };
@@ -112,13 +115,27 @@ async function insertGroup<T extends PgTable>(
   opts: { overridingSystemValue?: boolean; onConflictDoNothing?: boolean },
 ): Promise<void> {
   const omitted = new Set(omits === '' ? [] : omits.split(','));
+  const columns = plan.filter((c) => !omitted.has(c.key));
+  // A value every row has alike (the tenant, the job, an outcome) is sent once, not in each row.
+  const shared = new Map<string, unknown>();
+  for (const c of columns) {
+    if (c.scalarType === null || records.length < 2) continue;
+    const value = records[0]![c.name];
+    if (records.every((r) => r[c.name] === value)) shared.set(c.name, value);
+  }
+  if (shared.size > 0) for (const r of records) for (const n of shared.keys()) delete r[n];
+  const select = columns.map((c) =>
+    shared.has(c.name)
+      ? sql`cast(${shared.get(c.name)} as ${sql.raw(c.scalarType!)})`
+      : sql`r.${sql.identifier(c.name)}`,
+  );
   const names = sql.join(
-    plan.filter((c) => !omitted.has(c.key)).map((c) => sql.identifier(c.name)),
+    columns.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
   const name = sql.identifier(getTableName(table));
   await db.execute(
-    sql`insert into ${name} (${names}) ${opts.overridingSystemValue ? sql`overriding system value ` : sql``}select ${names} from json_populate_recordset(null::${name}, ${JSON.stringify(records)}::json)${opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``}`,
+    sql`insert into ${name} (${names}) ${opts.overridingSystemValue ? sql`overriding system value ` : sql``}select ${sql.join(select, sql`, `)} from json_populate_recordset(null::${name}, ${JSON.stringify(records)}::json) as r${opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``}`,
   );
 }
 

@@ -310,18 +310,25 @@ async function runChunk(ctx: JobContext, chunk: MigrationChunkRow): Promise<bool
   );
   const accepted = cards.filter((c) => !('refusal' in customerOf(c)));
   const resolved = (c: StagedCard) => customerOf(c) as Exclude<ResolvedCustomer, { refusal: string }>;
+  // Field by field, not a spread of `base`: thousands of items a chunk.
   const itemOf = (
     c: StagedCard,
     r: Pick<FileCardResult, 'outcome' | 'paymentMethodId'> & { reason?: string },
-  ) =>
-    ({
-      ...base(c),
+  ): NewMigrationItem => {
+    const customer = resolved(c);
+    return {
+      itemKey: c.key,
+      chunkNo: chunk.chunkNo,
+      position: c.position,
+      sourceCustomerId: c.customer.id,
+      sourceCardId: c.cardId,
       outcome: r.outcome,
       reason: r.reason ?? null,
-      customerId: resolved(c).customerId,
-      customerCreated: resolved(c).created,
+      customerId: customer.customerId,
+      customerCreated: customer.created,
       paymentMethodId: r.paymentMethodId,
-    }) satisfies NewMigrationItem;
+    };
+  };
 
   if (ctx.dryRun) {
     const { decisions } = await decideFileCards(

@@ -21,4 +21,9 @@ export {
   listMigrationJobs,
   requeueUnfinishedJobs,
 } from './jobs.js';
-export { completeIfDone, migrationHandlers, startMigrationWorker } from './runner.js';
+export {
+  completeIfDone,
+  DEFAULT_CHUNK_CONCURRENCY,
+  migrationHandlers,
+  startMigrationWorker,
+} from './runner.js';
