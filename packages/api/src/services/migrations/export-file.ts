@@ -53,7 +53,7 @@ type Source = Extract<JobContext['source'], { kind: 'export_file' }>;
 
 /**
  * Rows per chunk: one transaction of a few statements each. Measured with bench:migrate-file:
- * at 1,000 rows the statements' fixed costs show (10 % slower), and four chunks of 2,000 at once
+ * at 1,000 rows the statements' fixed costs show (10 % slower), and six chunks of 2,000 at once
  * still fit a 128 MB heap.
  */
 const CHUNK_ROWS = 2000;
