@@ -135,6 +135,15 @@ describe('batch writes of file imports on the real migrations', () => {
       { ...common, origin: null, action: 'b', targetId: '3', details: null },
       { ...common, origin: null, action: 'b', targetId: '4', details: { only: true } },
     ]);
+    // Details every row has alike go in once, still a document; details null in every row stay null.
+    await insertAuditEvents(h.db, [
+      { ...common, action: 'c', targetId: '5', details: { requestId: 's', n: [1] } },
+      { ...common, action: 'c', targetId: '6', details: { requestId: 's', n: [1] } },
+    ]);
+    await insertAuditEvents(h.db, [
+      { ...common, action: 'd', targetId: '7', details: null },
+      { ...common, action: 'd', targetId: '8', details: null },
+    ]);
     const events = (await listAuditEvents(h.db, tenant.id)).reverse();
     expect(
       events.map((e) => [
@@ -153,6 +162,10 @@ describe('batch writes of file imports on the real migrations', () => {
       [tenant.id, 'k1', 'success', 'job', 'a.two', null, null, { requestId: 'r' }],
       [tenant.id, 'k1', 'success', null, 'b', null, '3', null],
       [tenant.id, 'k1', 'success', null, 'b', null, '4', { only: true }],
+      [tenant.id, 'k1', 'success', 'job', 'c', null, '5', { requestId: 's', n: [1] }],
+      [tenant.id, 'k1', 'success', 'job', 'c', null, '6', { requestId: 's', n: [1] }],
+      [tenant.id, 'k1', 'success', 'job', 'd', null, '7', null],
+      [tenant.id, 'k1', 'success', 'job', 'd', null, '8', null],
     ]);
   });
 

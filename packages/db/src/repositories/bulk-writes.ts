@@ -103,77 +103,9 @@ export async function insertPaymentMethods(
     .returning();
 }
 
-/** The audit columns a batch's rows usually share, with their SQL types. */
-const auditScalars = {
-  tenantId: 'integer',
-  actorKeyId: 'text',
-  action: 'text',
-  targetType: 'text',
-  targetId: 'text',
-  outcome: 'text',
-  origin: 'text',
-} as const;
-
-/**
- * A batch's audit rows in one statement. What every row has alike — the tenant, actor, origin,
- * usually the action, and the details' common entries (the request id) — is sent once; each row
- * sends only what is its own (its target): a job's chunk audits thousands of changes at a time.
- */
 export async function insertAuditEvents(db: Db, events: readonly NewAuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const first = events[0]!;
-  const keys = Object.keys(auditScalars) as (keyof typeof auditScalars)[];
-  const varies = (key: keyof typeof auditScalars) =>
-    events.some((e) => (e[key] ?? null) !== (first[key] ?? null));
-  const varying = keys.filter(varies);
-  const shared = sharedEntries(events.map((e) => e.details ?? null));
-  const rows = events.map((e) => {
-    const row: Record<string, unknown> = {};
-    for (const key of varying) row[auditEvents[key].name] = e[key] ?? null;
-    const own = shared ? ownEntries(e.details!, shared) : (e.details ?? null);
-    if (own !== null) row.details = own;
-    return row;
-  });
-  const value = (key: keyof typeof auditScalars) =>
-    varying.includes(key)
-      ? sql`r.${sql.identifier(auditEvents[key].name)}`
-      : sql`cast(${first[key] ?? null} as ${sql.raw(auditScalars[key])})`;
-  const details = shared
-    ? sql`${JSON.stringify(shared)}::jsonb || coalesce(r.details, '{}'::jsonb)`
-    : sql`r.details`;
-  await db.execute(
-    sql`insert into audit_events (${sql.join(
-      [...keys.map((key) => sql.identifier(auditEvents[key].name)), sql.identifier('details')],
-      sql`, `,
-    )})
-        select ${sql.join([...keys.map(value), details], sql`, `)}
-        from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}::json) as r`,
-  );
-}
-
-/** The entries every one of these objects has alike; null when one of them is null. */
-function sharedEntries(all: readonly (Record<string, unknown> | null)[]): Record<string, unknown> | null {
-  if (all.some((d) => d === null)) return null;
-  const shared: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(all[0]!)) {
-    const json = JSON.stringify(value);
-    if (all.every((d) => key in d! && JSON.stringify(d![key]) === json)) shared[key] = value;
-  }
-  return shared;
-}
-
-/** An object's entries that are not among the shared ones; null when it has none. */
-function ownEntries(
-  details: Record<string, unknown>,
-  shared: Record<string, unknown>,
-): Record<string, unknown> | null {
-  let own: Record<string, unknown> | null = null;
-  for (const [key, value] of Object.entries(details)) {
-    if (key in shared) continue;
-    own ??= {};
-    own[key] = value;
-  }
-  return own;
+  await insertRecordset(db, auditEvents, events);
 }
 
 /** Items of changes, in their transaction: a key settled before fails the whole statement. */

@@ -203,15 +203,16 @@ export async function patchMigrationCheckpoint(
   return row?.checkpoint ?? {};
 }
 
+const { records: _staged, ...chunkColumnsRead } = getTableColumns(migrationJobChunks);
+
 export async function getMigrationChunk(
   db: Db,
   tenantId: number,
   jobId: number,
   chunkNo: number,
 ): Promise<MigrationChunkRow | undefined> {
-  const { records: _staged, ...read } = getTableColumns(migrationJobChunks);
   const [row] = await db
-    .select(read)
+    .select(chunkColumnsRead)
     .from(migrationJobChunks)
     .where(chunkOf(tenantId, jobId, chunkNo));
   return row;

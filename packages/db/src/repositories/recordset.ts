@@ -6,8 +6,10 @@ import type { Db } from '../client.js';
 interface ColumnPlan {
   key: string;
   name: string;
-  /** Its SQL type; null for json and jsonb, whose values stay documents in the rows. */
-  scalarType: string | null;
+  /** Its SQL type. */
+  type: string;
+  /** json or jsonb: its values are documents in the rows, compared and sent as JSON text. */
+  json: boolean;
   /** The driver mapping (timestamps to text); null where it changes nothing (text, numbers, json). */
   map: ((value: unknown) => unknown) | null;
   /** What a row that leaves it unset gets: the database's value, or `computed` (now(), a sequence). */
@@ -24,7 +26,8 @@ function planColumns(table: PgTable, keys: readonly string[]): ColumnPlan[] {
     return {
       key,
       name: column.name,
-      scalarType: column.dataType === 'json' ? null : column.getSQLType(),
+      type: column.getSQLType(),
+      json: column.dataType === 'json',
       map: mapsValues ? (value: unknown) => column.mapToDriverValue(value) : null,
       fill: computed ? 'computed' : { value: column.default ?? null },
     };
@@ -116,17 +119,19 @@ async function insertGroup<T extends PgTable>(
 ): Promise<void> {
   const omitted = new Set(omits === '' ? [] : omits.split(','));
   const columns = plan.filter((c) => !omitted.has(c.key));
-  // A value every row has alike (the tenant, the job, an outcome) is sent once, not in each row.
+  // A value every row has alike (the tenant, the job, an outcome, an audit row's details) is
+  // sent once, not in each row.
   const shared = new Map<string, unknown>();
-  for (const c of columns) {
-    if (c.scalarType === null || records.length < 2) continue;
-    const value = records[0]![c.name];
-    if (records.every((r) => r[c.name] === value)) shared.set(c.name, value);
+  for (const c of records.length > 1 ? columns : []) {
+    // A document is sent as its JSON text; null stays SQL null (not the JSON value null).
+    const text = (v: unknown) => (c.json && v !== null ? JSON.stringify(v) : v);
+    const value = text(records[0]![c.name]);
+    if (records.every((r) => text(r[c.name]) === value)) shared.set(c.name, value);
   }
-  if (shared.size > 0) for (const r of records) for (const n of shared.keys()) delete r[n];
+  for (const r of shared.size > 0 ? records : []) for (const n of shared.keys()) delete r[n];
   const select = columns.map((c) =>
     shared.has(c.name)
-      ? sql`cast(${shared.get(c.name)} as ${sql.raw(c.scalarType!)})`
+      ? sql`cast(${shared.get(c.name)} as ${sql.raw(c.type)})`
       : sql`r.${sql.identifier(c.name)}`,
   );
   const names = sql.join(

@@ -3,6 +3,8 @@
  * module per source kind), and what a job leaves (artifacts.ts). Every row's change goes
  * through the payment-method pipeline with the job as its Actor.
  */
+
+export { DEFAULT_CHUNK_CONCURRENCY } from '@cardbridge/jobs';
 export { type Artifact, type ArtifactFormat, artifactFormats, renderArtifact } from './artifacts.js';
 export {
   looksLikePgp,
@@ -21,9 +23,4 @@ export {
   listMigrationJobs,
   requeueUnfinishedJobs,
 } from './jobs.js';
-export {
-  completeIfDone,
-  DEFAULT_CHUNK_CONCURRENCY,
-  migrationHandlers,
-  startMigrationWorker,
-} from './runner.js';
+export { completeIfDone, migrationHandlers, startMigrationWorker } from './runner.js';

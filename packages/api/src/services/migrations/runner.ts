@@ -13,9 +13,6 @@ import {
   updateMigrationJob,
 } from '@cardbridge/db';
 import type { ChunkTask, JobHandlers, SourceTask } from '@cardbridge/jobs';
-
-export { DEFAULT_CHUNK_CONCURRENCY } from '@cardbridge/jobs';
-
 import type { AppDeps } from '../../context.js';
 import { JobContext, JobFailure } from './context.js';
 import { sweepIncompleteUploads } from './files.js';

@@ -47,10 +47,9 @@ export class StagedChunks {
     if (chunkNo < this.#stagedBefore) return;
     await this.#writes.shift();
     const chunk = await build();
-    const write = this.ctx.writeChunk(
-      { chunkNo, rows, ...chunk },
-      { stagedChunks: chunkNo + 1 } satisfies Checkpoint,
-    );
+    const write = this.ctx.writeChunk({ chunkNo, rows, ...chunk }, {
+      stagedChunks: chunkNo + 1,
+    } satisfies Checkpoint);
     write.catch(() => {}); // awaited by the next stage, finish or settle; never left unhandled
     this.#writes.push(write);
   }
