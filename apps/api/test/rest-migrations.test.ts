@@ -463,7 +463,9 @@ describe('REST: migration jobs', () => {
       });
       expect(declared).toMatchObject({
         status: 413,
-        headers: { connection: 'close' },
+        // The declared rest is read and thrown away, not cut: a client still sending gets to read
+        // this answer instead of a failed write.
+        headers: { connection: 'keep-alive' },
         body: {
           HttpStatusCode: 413,
           Errors: [
@@ -485,7 +487,12 @@ describe('REST: migration jobs', () => {
           req.end();
         },
       });
-      expect(streamed).toMatchObject({ status: 413, body: { HttpStatusCode: 413 } });
+      // Of unknown length, the rest is not waited for: the connection closes after the answer.
+      expect(streamed).toMatchObject({
+        status: 413,
+        headers: { connection: 'close' },
+        body: { HttpStatusCode: 413 },
+      });
       // What was stored of it went with the refusal.
       expect(await filesOf(t.tenantId)).toEqual([]);
     });

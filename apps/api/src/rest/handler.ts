@@ -11,7 +11,13 @@ import { matchBodyKeys } from './keys.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { AnyRestRoute, HttpMethod, ParamDoc, RestRequest } from './routes.js';
 import { restRoutes } from './routes.js';
-import { type StreamAnswer, type StreamLimits, type StreamRoute, streamRoutes } from './stream-routes.js';
+import {
+  closeRatherThanDrain,
+  type StreamAnswer,
+  type StreamLimits,
+  type StreamRoute,
+  streamRoutes,
+} from './stream-routes.js';
 
 const openApiPath = '/openapi.json';
 
@@ -227,10 +233,13 @@ export function createRestHandler(deps: AppDeps, options: RestHandlerOptions = {
         return;
       }
       const e = toErrorResponse(err, deps);
-      // An upload refused before its body was read: the rest is discarded, the connection closed.
+      // An upload refused before its body was all read: the rest is read and thrown away, so the
+      // client still sending reads the answer instead of a failed write; a rest too large for
+      // that, or of unknown length, closes the connection after the answer.
       const unread = !req.complete;
       if (unread) req.resume();
-      send(res, e.status, e.body, { ...e.headers, ...headers, ...(unread ? { connection: 'close' } : {}) });
+      const close = unread && closeRatherThanDrain(req);
+      send(res, e.status, e.body, { ...e.headers, ...headers, ...(close ? { connection: 'close' } : {}) });
     }
   }
 

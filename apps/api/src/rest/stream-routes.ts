@@ -72,10 +72,15 @@ export interface StreamRoute {
  */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** Whether the rest of the body is too much (or unknown) to read for nothing. */
-function closeRatherThanDrain(req: IncomingMessage, consumed: number): boolean {
+/**
+ * Whether a request refused with its body unread is answered on a connection then closed,
+ * rather than with the rest of its body read and thrown away: when that rest is too much, or of
+ * unknown length (chunked). An upload is refused either before its body is read or, chunked,
+ * as it passes the cap, so the declared length is what is left.
+ */
+export function closeRatherThanDrain(req: IncomingMessage): boolean {
   const declared = Number(req.headers['content-length']);
-  return !Number.isFinite(declared) || declared - consumed > DRAIN_LIMIT_BYTES;
+  return !Number.isFinite(declared) || declared > DRAIN_LIMIT_BYTES;
 }
 
 /** A refusal of the upload itself; `code` is what its audit row records. */
@@ -84,10 +89,8 @@ class UploadRefused extends RestError {
     status: number,
     readonly code: string,
     message: string,
-    close = true,
   ) {
-    // Not closed: Node reads the rest of the body and discards it once the answer is sent.
-    super(status, message, close ? { connection: 'close' } : {});
+    super(status, message);
   }
 }
 
@@ -113,12 +116,11 @@ function checkMediaType(contentType: string | undefined): void {
   );
 }
 
-const tooLarge = (maxBytes: number, close: boolean) =>
+const tooLarge = (maxBytes: number) =>
   new UploadRefused(
     413,
     'PAYLOAD_TOO_LARGE',
     `The file is larger than the ${maxBytes} bytes an upload may hold.`,
-    close,
   );
 
 /**
@@ -129,12 +131,11 @@ const tooLarge = (maxBytes: number, close: boolean) =>
 async function* uploadBody(req: IncomingMessage, maxBytes: number): AsyncGenerator<Uint8Array> {
   checkMediaType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes)
-    throw tooLarge(maxBytes, closeRatherThanDrain(req, 0));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes, closeRatherThanDrain(req, size));
+    if (size > maxBytes) throw tooLarge(maxBytes);
     yield chunk;
   }
 }
