@@ -29,6 +29,8 @@ import { cardHeldElsewhere, externalCardConflict } from './rows.js';
  * keeping its Stripe ids as references when the file's account is known. The rules of rows.ts —
  * the customer's lock, one default, the external card key — are decided for the whole batch in
  * one transaction with multi-row inserts: a bulk migration writes thousands of cards a second.
+ * The sealed rows are staged in the job's chunk when the file is read, and inserted from there
+ * (`insertStagedPaymentMethods`) with the customer and default decided here.
  */
 
 /** A card as an export file holds it. */
@@ -253,7 +255,7 @@ const refOf = (c: VaultedFileCard): FileCardRef => ({
 /**
  * Stores a batch of vaulted file cards in one transaction: the customers locked (in id order),
  * each card decided on current data (`decideFileCards`), the new ones inserted in one statement
- * with the default rule (the file's default source becomes the default; otherwise a customer
+ * from their staged rows (`staged`: the job's chunk) with the default rule (the file's default source becomes the default; otherwise a customer
  * without a default gets its first new card, as Stripe does), one audit row per new card. The
  * actor's commit hook gets every card's result in that transaction (a job's per-row report).
  *
