@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { gatewayAccounts, gatewayCustomers } from '../schema.js';
+import { rowsOf } from './result-rows.js';
 
 export type GatewayAccountRow = typeof gatewayAccounts.$inferSelect;
 export type NewGatewayAccount = Omit<typeof gatewayAccounts.$inferInsert, 'id' | 'tenantId' | 'createdAt'> & {
@@ -26,10 +27,7 @@ export async function reserveGatewayAccountId(db: Db): Promise<number> {
   const result = await db.execute<{ id: number }>(
     sql`select nextval(pg_get_serial_sequence('gateway_accounts', 'id'))::int as id`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
-    id: number;
-  }[];
-  return rows[0]!.id;
+  return rowsOf<{ id: number }>(result)[0]!.id;
 }
 
 export async function getGatewayAccount(

@@ -5,6 +5,7 @@ import { anyOf } from './any-of.js';
 import { compositeKeysetPage, type KeysetPage, keysetPage } from './keyset.js';
 import { preparedQuery } from './prepared.js';
 import { reserveIds } from './recordset.js';
+import { rowsOf } from './result-rows.js';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = Omit<
@@ -38,10 +39,7 @@ export async function reservePaymentMethodId(db: Db): Promise<number> {
   const result = await db.execute<{ id: number }>(
     sql`select nextval(pg_get_serial_sequence('payment_methods', 'id'))::int as id`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
-    id: number;
-  }[];
-  return rows[0]!.id;
+  return rowsOf<{ id: number }>(result)[0]!.id;
 }
 
 /** `n` ids at once, for a batch of vaulted rows (see `reservePaymentMethodId`). */

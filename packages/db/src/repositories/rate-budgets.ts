@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-
-const rowsOf = <T>(result: unknown): T[] =>
-  (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+import { rowsOf } from './result-rows.js';
 
 /**
  * Reserves the next request slot of a gateway account's shared budget (GCRA: `next_at` is the

@@ -1,6 +1,7 @@
 import { Column, getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
+import { rowsOf } from './result-rows.js';
 
 /** How one column of a batch is written: its database name, its driver mapping, what fills it. */
 interface ColumnPlan {
@@ -157,8 +158,5 @@ export async function reserveIds(
   const result = await db.execute<{ id: number }>(
     sql`select nextval(pg_get_serial_sequence(${table}, 'id'))::int as id from generate_series(1, ${n})`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: number }[] }).rows) as {
-    id: number;
-  }[];
-  return rows.map((r) => r.id);
+  return rowsOf<{ id: number }>(result).map((r) => r.id);
 }

@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { paymentMethods } from '../schema.js';
 import type { NewPaymentMethod } from './payment-methods.js';
 import { tableRecords } from './recordset.js';
+import { rowsOf } from './result-rows.js';
 
 /*
  * Payment methods a bulk job stages before they go in: a file's cards are sealed (for ids
@@ -92,10 +93,7 @@ export async function insertStagedPaymentMethods(
         )
         select count(*)::int as n from placed`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as {
-    n: number;
-  }[];
-  const inserted = Number(rows[0]?.n ?? 0);
+  const inserted = Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
   if (inserted !== placements.length) {
     throw new Error(
       `chunk ${chunk.chunkNo} of job ${chunk.jobId} holds ${inserted} of the ${placements.length} staged payment methods to insert`,
